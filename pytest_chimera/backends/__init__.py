@@ -1,0 +1,1 @@
+"""Backends: one Protocol (base.py), one module per implementation."""

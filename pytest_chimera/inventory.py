@@ -1,0 +1,496 @@
+"""Scan a corpus of benchmark artifacts into a :class:`FileInventory`: the ground truth.
+
+The inventory records every regular file (path, type, size, modification time), the numeric
+values found under CSV columns, JSON keys and Markdown table rows together with the file they
+came from, and the dates the data speaks of. Files that cannot be read or parsed stay counted
+(they exist) and are listed in ``problems`` with the reason.
+
+Nothing here follows a symbolic link or reads outside the corpus root. CSV files are streamed,
+so a very large file costs time, not memory: past ``MAX_VALUES_PER_SERIES`` values a series keeps
+running statistics only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+import stat
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+KINDS = {".csv": "csv", ".json": "json", ".md": "md", ".markdown": "md", ".txt": "txt"}
+MAX_VALUES_PER_SERIES = 100_000
+MAX_JSON_BYTES = 64 * 1024 * 1024
+MAX_TEXT_BYTES = 16 * 1024 * 1024
+SNIFF_BYTES = 8192
+
+_ISO_DATE = re.compile(r"\b(20\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?:[T ]\d\d:\d\d)?")
+_COMPACT_DATE = re.compile(r"(?<!\d)(20\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")
+_THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?")
+_NUMBER = re.compile(r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
+
+
+class CorpusError(Exception):
+    """The corpus as a whole cannot be scanned (missing, not a folder, unreadable)."""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One regular file of the corpus."""
+
+    path: str  # relative to the corpus root, POSIX separators
+    kind: str  # csv, json, md, txt or other
+    size: int  # bytes
+    mtime: datetime  # UTC
+
+    @property
+    def folder(self) -> str:
+        parent = str(PurePosixPath(self.path).parent)
+        return "" if parent == "." else parent
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file (or folder) the scan could not use fully, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class _SeriesBuilder:
+    values: list[float] = field(default_factory=list)
+    count: int = 0
+    total: float = 0.0
+    total_sq: float = 0.0
+    minimum: float = math.inf
+    maximum: float = -math.inf
+
+    def add(self, value: float) -> None:
+        if len(self.values) < MAX_VALUES_PER_SERIES:
+            self.values.append(value)
+        self.count += 1
+        self.total += value
+        self.total_sq += value * value
+        self.minimum = min(self.minimum, value)
+        self.maximum = max(self.maximum, value)
+
+
+@dataclass(frozen=True)
+class MetricSeries:
+    """The numeric values one file holds under one name (a CSV column, a JSON key path)."""
+
+    name: str  # the column header or the last JSON key, as written in the file
+    path: str  # the file, relative to the corpus root
+    location: str  # "column ttft_s", "$.results[*].metrics.ttft_ms", "table row mean_ttft_ms"
+    values: tuple[float, ...]  # at most MAX_VALUES_PER_SERIES of them, in file order
+    count: int
+    total: float
+    total_sq: float
+    minimum: float
+    maximum: float
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count
+
+    @property
+    def complete(self) -> bool:
+        """Whether every value is kept (percentiles need all of them)."""
+        return len(self.values) == self.count
+
+
+@dataclass(frozen=True)
+class FileInventory:
+    """What a corpus really holds. Every count and date a report states is checked against this."""
+
+    root: str
+    files: tuple[FileRecord, ...]
+    folders: tuple[str, ...]  # every folder below the root, relative, POSIX; "" is the root
+    series: tuple[MetricSeries, ...] = ()
+    data_dates: tuple[tuple[date, str], ...] = ()  # (a date the data speaks of, the file)
+    problems: tuple[Problem, ...] = ()
+    scanned_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    # -- counts ------------------------------------------------------------------------------
+    @property
+    def total_files(self) -> int:
+        return len(self.files)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+    def count_by_kind(self) -> dict[str, int]:
+        counts = Counter(f.kind for f in self.files)
+        return dict(sorted(counts.items()))
+
+    def count_in_folder(self, folder: str, *, recursive: bool = True) -> int:
+        folder = folder.strip("/")
+        if recursive:
+            prefix = folder + "/" if folder else ""
+            return sum(1 for f in self.files if f.path.startswith(prefix))
+        return sum(1 for f in self.files if f.folder == folder)
+
+    def latest(self, kind: str | None = None) -> FileRecord | None:
+        chosen = [f for f in self.files if kind is None or f.kind == kind]
+        return max(chosen, key=lambda f: (f.mtime, f.path)) if chosen else None
+
+    def earliest(self, kind: str | None = None) -> FileRecord | None:
+        chosen = [f for f in self.files if kind is None or f.kind == kind]
+        return min(chosen, key=lambda f: (f.mtime, f.path)) if chosen else None
+
+    def has_path(self, path: str) -> bool:
+        clean = path.strip().strip("/")
+        if clean in ("", "."):
+            return True
+        return clean in self._paths() or clean in set(self.folders)
+
+    def _paths(self) -> frozenset[str]:
+        return frozenset(f.path for f in self.files)
+
+    def data_period(self) -> tuple[date, date] | None:
+        if not self.data_dates:
+            return None
+        days = [d for d, _ in self.data_dates]
+        return min(days), max(days)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-able digest: what the harness writes in the report's data summary."""
+        latest = self.latest()
+        period = self.data_period()
+        top = Counter(f.path.split("/", 1)[0] if "/" in f.path else "." for f in self.files)
+        return {
+            "root": self.root,
+            "total_files": self.total_files,
+            "total_bytes": self.total_bytes,
+            "files_by_type": self.count_by_kind(),
+            "files_by_top_folder": dict(sorted(top.items())),
+            "folders": len([f for f in self.folders if f]),
+            "latest_modified": latest.mtime.isoformat() if latest else None,
+            "latest_modified_path": latest.path if latest else None,
+            "data_period": [period[0].isoformat(), period[1].isoformat()] if period else None,
+            "sample_paths": sample_paths(self.files),
+            "problems": [{"path": p.path, "reason": p.reason} for p in self.problems],
+        }
+
+
+def sample_paths(files: Iterable[FileRecord], per_kind: int = 2) -> list[str]:
+    """A few paths of each kind, newest first, so a reader sees what the corpus looks like."""
+    by_kind: dict[str, list[FileRecord]] = defaultdict(list)
+    for record in files:
+        by_kind[record.kind].append(record)
+    chosen: list[str] = []
+    for kind in sorted(by_kind):
+        newest = sorted(by_kind[kind], key=lambda f: (f.mtime, f.path), reverse=True)
+        chosen.extend(f.path for f in newest[:per_kind])
+    return chosen
+
+
+# -- scanning ---------------------------------------------------------------------------------
+
+
+def scan_corpus(root: str | os.PathLike[str], *, read_facts: bool = True) -> FileInventory:
+    """Walk ``root`` and build its inventory. Raises :class:`CorpusError` if it cannot start."""
+    base = Path(root)
+    try:
+        info = base.stat()
+    except FileNotFoundError:
+        raise CorpusError(f"corpus folder {base} does not exist") from None
+    except OSError as exc:
+        raise CorpusError(f"corpus folder {base} cannot be read: {exc.strerror}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise CorpusError(f"corpus {base} is a file, not a folder")
+
+    files: list[FileRecord] = []
+    folders: list[str] = [""]
+    problems: list[Problem] = []
+    for rel, entry in _walk(base, "", problems, folders):
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError as exc:
+            problems.append(Problem(rel, f"cannot stat: {exc.strerror}"))
+            continue
+        suffix = os.path.splitext(entry.name)[1].lower()
+        files.append(FileRecord(
+            path=rel,
+            kind=KINDS.get(suffix, "other"),
+            size=st.st_size,
+            mtime=datetime.fromtimestamp(st.st_mtime, tz=timezone.utc),
+        ))
+    files.sort(key=lambda f: f.path)
+    folders.sort()
+
+    series: list[MetricSeries] = []
+    dates: set[tuple[date, str]] = set()
+    for record in files:
+        dates.update((d, record.path) for d in dates_in_text(record.path))
+    if read_facts:
+        for record in files:
+            if record.kind in ("csv", "json", "md"):
+                _read_facts(base, record, series, dates, problems)
+    return FileInventory(
+        root=str(base),
+        files=tuple(files),
+        folders=tuple(folders),
+        series=tuple(series),
+        data_dates=tuple(sorted(dates)),
+        problems=tuple(sorted(problems, key=lambda p: p.path)),
+    )
+
+
+def _walk(
+    base: Path, rel: str, problems: list[Problem], folders: list[str]
+) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    # Explicit stack instead of recursion: a 100,000-file tree may be deep.
+    stack = [rel]
+    while stack:
+        current = stack.pop()
+        where = base / current if current else base
+        try:
+            with os.scandir(where) as entries:
+                listing = list(entries)
+        except OSError as exc:
+            problems.append(Problem(current or ".", f"cannot list folder: {exc.strerror}"))
+            continue
+        for entry in listing:
+            child = f"{current}/{entry.name}" if current else entry.name
+            try:
+                if entry.is_symlink():
+                    problems.append(Problem(child, "symbolic link, not followed"))
+                elif entry.is_dir(follow_symlinks=False):
+                    folders.append(child)
+                    stack.append(child)
+                elif entry.is_file(follow_symlinks=False):
+                    yield child, entry
+                else:
+                    problems.append(Problem(child, "not a regular file"))
+            except OSError as exc:
+                problems.append(Problem(child, f"cannot stat: {exc.strerror}"))
+
+
+def dates_in_text(text: str) -> set[date]:
+    found: set[date] = set()
+    for pattern in (_ISO_DATE, _COMPACT_DATE):
+        for match in pattern.finditer(text):
+            try:
+                found.add(date(int(match.group(1)), int(match.group(2)), int(match.group(3))))
+            except ValueError:
+                continue
+    return found
+
+
+def _read_facts(
+    base: Path,
+    record: FileRecord,
+    series: list[MetricSeries],
+    dates: set[tuple[date, str]],
+    problems: list[Problem],
+) -> None:
+    path = base / record.path
+    if record.size == 0:
+        problems.append(Problem(record.path, "empty file"))
+        return
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError as exc:
+        problems.append(Problem(record.path, f"cannot read: {exc.strerror}"))
+        return
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        problems.append(Problem(record.path, f"binary data behind a .{record.kind} name"))
+        return
+    encoding = _encoding_of(head)
+    builders: dict[tuple[str, str], _SeriesBuilder] = {}
+    try:
+        if record.kind == "csv":
+            _csv_facts(path, encoding, builders, dates, record, problems)
+        elif record.kind == "json":
+            _json_facts(path, encoding, builders, dates, record, problems)
+        else:
+            _markdown_facts(path, encoding, builders, dates, record, problems)
+    except OSError as exc:
+        problems.append(Problem(record.path, f"cannot read: {exc.strerror}"))
+        return
+    for (name, location), builder in builders.items():
+        if builder.count:
+            series.append(MetricSeries(
+                name=name, path=record.path, location=location, values=tuple(builder.values),
+                count=builder.count, total=builder.total, total_sq=builder.total_sq,
+                minimum=builder.minimum, maximum=builder.maximum,
+            ))
+
+
+def _encoding_of(head: bytes) -> str:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut by the sniff window is still UTF-8.
+        if exc.start < len(head) - 4:
+            return "latin-1"
+    return "utf-8-sig"
+
+
+def _note_encoding(encoding: str, record: FileRecord, problems: list[Problem]) -> None:
+    if encoding == "latin-1":
+        problems.append(Problem(record.path, "not UTF-8; read as Latin-1"))
+
+
+def as_number(text: str) -> float | None:
+    """A finite float when ``text`` is a plain number (thousands separators allowed)."""
+    cleaned = text.strip()
+    if _THOUSANDS.fullmatch(cleaned):
+        cleaned = cleaned.replace(",", "")
+    if not _NUMBER.match(cleaned):
+        return None
+    value = float(cleaned)
+    return value if math.isfinite(value) else None
+
+
+def _csv_facts(
+    path: Path,
+    encoding: str,
+    builders: dict[tuple[str, str], _SeriesBuilder],
+    dates: set[tuple[date, str]],
+    record: FileRecord,
+    problems: list[Problem],
+) -> None:
+    _note_encoding(encoding, record, problems)
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader)
+        except StopIteration:
+            problems.append(Problem(record.path, "CSV has no header row"))
+            return
+        except csv.Error as exc:
+            problems.append(Problem(record.path, f"malformed CSV: {exc}"))
+            return
+        names = [h.strip() for h in header]
+        short_rows = 0
+        line = 1
+        try:
+            for line, row in enumerate(reader, start=2):
+                if len(row) != len(names):
+                    short_rows += 1
+                for name, cell in zip(names, row):
+                    value = as_number(cell)
+                    if value is not None and name:
+                        builders.setdefault((name, f"column {name}"), _SeriesBuilder()).add(value)
+                    elif len(cell) >= 8:
+                        dates.update((d, record.path) for d in dates_in_text(cell))
+        except csv.Error as exc:
+            problems.append(Problem(record.path, f"malformed CSV at line {line + 1}: {exc}"))
+        if short_rows:
+            problems.append(Problem(
+                record.path, f"{short_rows} row(s) with a different number of cells than the header"
+            ))
+
+
+def _json_facts(
+    path: Path,
+    encoding: str,
+    builders: dict[tuple[str, str], _SeriesBuilder],
+    dates: set[tuple[date, str]],
+    record: FileRecord,
+    problems: list[Problem],
+) -> None:
+    if record.size > MAX_JSON_BYTES:
+        problems.append(Problem(
+            record.path, f"JSON of {record.size / 2**20:.0f} MiB is over the "
+            f"{MAX_JSON_BYTES // 2**20} MiB parse limit; counted, values not read"))
+        return
+    _note_encoding(encoding, record, problems)
+    text = path.read_bytes().decode(encoding, errors="replace")
+    try:
+        document = json.loads(text, parse_constant=lambda _: None)
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(
+            record.path, f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"))
+        return
+    except RecursionError:
+        problems.append(Problem(record.path, "JSON nested too deeply to read"))
+        return
+    _walk_json(document, "$", None, builders, dates, record.path)
+
+
+def _walk_json(
+    node: Any,
+    where: str,
+    key: str | None,
+    builders: dict[tuple[str, str], _SeriesBuilder],
+    dates: set[tuple[date, str]],
+    path: str,
+) -> None:
+    stack: list[tuple[Any, str, str | None]] = [(node, where, key)]
+    while stack:
+        value, at, name = stack.pop()
+        if isinstance(value, dict):
+            for child_key, child in reversed(list(value.items())):
+                stack.append((child, f"{at}.{child_key}", str(child_key)))
+        elif isinstance(value, list):
+            for child in reversed(value):
+                stack.append((child, f"{at}[*]", name))
+        elif isinstance(value, bool) or value is None:
+            continue
+        elif isinstance(value, (int, float)):
+            if name is not None and math.isfinite(value):
+                builders.setdefault((name, at), _SeriesBuilder()).add(float(value))
+        elif isinstance(value, str) and len(value) >= 8:
+            dates.update((d, path) for d in dates_in_text(value))
+
+
+_TABLE_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+
+
+def _markdown_facts(
+    path: Path,
+    encoding: str,
+    builders: dict[tuple[str, str], _SeriesBuilder],
+    dates: set[tuple[date, str]],
+    record: FileRecord,
+    problems: list[Problem],
+) -> None:
+    _note_encoding(encoding, record, problems)
+    with open(path, "rb") as handle:
+        raw = handle.read(MAX_TEXT_BYTES)
+    text = raw.decode(encoding, errors="replace")
+    dates.update((d, record.path) for d in dates_in_text(text))
+    header: list[str] | None = None
+    for line in io.StringIO(text):
+        match = _TABLE_ROW.match(line)
+        if not match:
+            header = None
+            continue
+        cells = [c.strip() for c in match.group(1).split("|")]
+        if _TABLE_RULE.match(line):
+            continue
+        if header is None:
+            header = cells
+            continue
+        # A two-column "name | value" table names the metric in its first cell; a wider
+        # table names it in the header.
+        if len(cells) == 2 and as_number(cells[1]) is not None and as_number(cells[0]) is None:
+            value = as_number(cells[1])
+            assert value is not None
+            builders.setdefault((cells[0], f"table row {cells[0]}"), _SeriesBuilder()).add(value)
+            continue
+        for name, cell in zip(header, cells):
+            value = as_number(cell)
+            if value is not None and name:
+                builders.setdefault((name, f"table column {name}"), _SeriesBuilder()).add(value)
