@@ -179,7 +179,7 @@ class FileInventory:
             "files_by_type": self.count_by_kind(),
             "files_by_top_folder": dict(sorted(top.items())),
             "folders": len([f for f in self.folders if f]),
-            "latest_modified": latest.mtime.isoformat() if latest else None,
+            "latest_modified": latest.mtime.strftime("%Y-%m-%dT%H:%M:%SZ") if latest else None,
             "latest_modified_path": latest.path if latest else None,
             "data_period": [period[0].isoformat(), period[1].isoformat()] if period else None,
             "sample_paths": sample_paths(self.files),

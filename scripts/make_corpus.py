@@ -51,20 +51,28 @@ class Written:
 
 
 class CorpusWriter:
-    """Writes files under a root and remembers the mtime each one must get."""
+    """Writes files under a root and remembers the mtime each one must get.
 
-    def __init__(self, root: Path) -> None:
+    With ``dry=True`` nothing is written; ``contents`` still holds every file's bytes, which is
+    how :func:`restore_mtimes` recognises files it made.
+    """
+
+    def __init__(self, root: Path, *, dry: bool = False) -> None:
         self.root = root
+        self.dry = dry
         self.written: list[Written] = []
+        self.contents: dict[Path, bytes] = {}
 
     def text(self, rel: str, content: str, when: datetime) -> None:
         self.raw(rel, content.encode("utf-8"), when)
 
     def raw(self, rel: str, content: bytes, when: datetime) -> None:
         path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
         self.written.append(Written(path, when))
+        self.contents[path] = content
+        if not self.dry:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
 
     def finish(self) -> None:
         for item in self.written:
@@ -295,6 +303,32 @@ def generate(root: Path, seed: int = 2025) -> int:
         make(writer, rng)
     writer.finish()
     return len(writer.written)
+
+
+def restore_mtimes(root: Path, seed: int = 2025) -> int:
+    """Give every file of ``root`` that this generator made its intended mtime again.
+
+    A git checkout stamps files with the checkout time; the suite's "latest modified" facts (and
+    replay cassettes, whose prompts quote them) should not depend on when the repo was cloned.
+    Files whose bytes differ from what the generator makes are left alone. Returns how many
+    files were stamped.
+    """
+    writer = CorpusWriter(root, dry=True)
+    rng = random.Random(seed)
+    for make in GENERATORS:
+        make(writer, rng)
+    stamped = 0
+    for item in writer.written:
+        try:
+            if item.path.read_bytes() != writer.contents[item.path]:
+                continue
+        except OSError:
+            continue
+        stamp = item.when.timestamp()
+        if item.path.stat().st_mtime != stamp:
+            os.utime(item.path, (stamp, stamp))
+        stamped += 1
+    return stamped
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,57 @@
+"""Write files so that a reader never sees half of one: temp file, fsync, rename.
+
+A run killed at any moment leaves each artifact either complete or absent, and two writers of
+the same path (xdist workers) never interleave bytes: the last rename wins whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+class ArtifactError(Exception):
+    """An artifact could not be written; the message names the path and the reason."""
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically, creating parent folders."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ArtifactError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise ArtifactError(f"cannot write {path}: {exc.strerror}") from None
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_json(path: Path, data: Any) -> Path:
+    return atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe form of a test id part ("B", "ops-insight", "gemma3:1b")."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")
+    return cleaned or "_"
+
+
+def artifact_paths(report_dir: Path, agent: str, persona: str) -> tuple[Path, Path]:
+    """Where one test's Markdown report and JSON run record go."""
+    folder = report_dir / safe_name(agent)
+    stem = safe_name(persona)
+    return folder / f"{stem}.md", folder / f"{stem}.json"

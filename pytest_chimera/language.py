@@ -1,0 +1,71 @@
+"""Tell which language a text is written in, well enough to catch a report that drifted.
+
+Small models with a short context drift into another language mid-report (a real one switched
+to Russian). Two signals suffice for that: the script of the letters (Cyrillic, Greek, Arabic,
+Hebrew, Devanagari, CJK, Hangul, Thai), and for Latin script the share of each language's most
+common function words. Numbers, metric names and paths carry no signal and are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+_SCRIPT_LANGUAGE = {
+    "CYRILLIC": "ru", "GREEK": "el", "ARABIC": "ar", "HEBREW": "he", "DEVANAGARI": "hi",
+    "CJK": "zh", "HIRAGANA": "ja", "KATAKANA": "ja", "HANGUL": "ko", "THAI": "th",
+}
+
+_FUNCTION_WORDS = {
+    "en": "the and of to in is that for with are on as this be by it from or at an was which "
+          "we not have has per each than these their our can should",
+    "de": "der die das und ist nicht mit den von zu ein eine für auf dem des sich auch werden",
+    "fr": "le la les et est des une un du pour dans que qui sur pas avec sont par au plus",
+    "es": "el la los las y es de que en un una por con para del se su al lo como más",
+    "pt": "o a os as e é de que em um uma por com para do da não se dos das ao",
+    "it": "il lo la gli le e è di che in un una per con del della non sono al",
+    "nl": "de het een en is van dat op te in voor met zijn niet aan er ook",
+}
+_WORD_SETS = {lang: frozenset(text.split()) for lang, text in _FUNCTION_WORDS.items()}
+_TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def script_of(char: str) -> str:
+    try:
+        name = unicodedata.name(char)
+    except ValueError:
+        return "UNKNOWN"
+    if name.startswith("CJK"):
+        return "CJK"
+    return name.split(" ", 1)[0]
+
+
+def detect_language(text: str) -> str:
+    """An ISO 639-1 code, or "und" when the text has too few letters to say."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 20:
+        return "und"
+    scripts = Counter(script_of(c) for c in letters)
+    script, count = scripts.most_common(1)[0]
+    if script != "LATIN" and count >= 0.3 * len(letters):
+        return _SCRIPT_LANGUAGE.get(script, script.lower())
+    if scripts.get("LATIN", 0) < 0.5 * len(letters):
+        # Mostly non-Latin letters split across scripts; name the largest non-Latin one.
+        other = next(s for s, _ in scripts.most_common() if s != "LATIN")
+        return _SCRIPT_LANGUAGE.get(other, other.lower())
+    tokens = [t.lower() for t in _TOKEN.findall(text)]
+    hits = {lang: sum(1 for t in tokens if t in words) for lang, words in _WORD_SETS.items()}
+    best = max(hits, key=lambda lang: (hits[lang], lang == "en"))
+    if hits[best] < 3:
+        return "und"
+    return best
+
+
+def language_share(text: str, language: str) -> float:
+    """The share of the text's lines (with letters) that read as ``language``."""
+    lines = [line for line in text.splitlines() if sum(c.isalpha() for c in line) >= 20]
+    if not lines:
+        return 1.0
+    same = sum(1 for line in lines if detect_language(line) in (language, "und"))
+    return same / len(lines)
