@@ -55,3 +55,14 @@ def artifact_paths(report_dir: Path, agent: str, persona: str) -> tuple[Path, Pa
     folder = report_dir / safe_name(agent)
     stem = safe_name(persona)
     return folder / f"{stem}.md", folder / f"{stem}.json"
+
+
+def check_writable(folder: Path) -> None:
+    """Raise ArtifactError unless files can be created in ``folder`` (made if missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".chimera-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ArtifactError(f"report folder {folder} is not writable: {exc.strerror}") from None

@@ -12,7 +12,7 @@ import tomllib
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import jsonschema
 import jsonschema.protocols
@@ -58,13 +58,14 @@ class Expectations(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    sections: list[str] = Field(default_factory=list, description="required section titles")
+    sections: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="required section titles")
     min_words: int | None = Field(None, ge=0)
     max_words: int | None = Field(None, ge=1)
     min_numbered_sections: int | None = Field(None, ge=0)
     min_table_rows: int | None = Field(None, ge=0)
     min_bullets: int | None = Field(None, ge=0)
-    min_items: dict[str, int] = Field(
+    min_items: dict[str, Annotated[int, Field(ge=1)]] = Field(
         default_factory=dict, description="section title → least bullets or numbered items"
     )
     language: str | None = Field("en", pattern=r"^[a-z]{2,3}$")
@@ -86,7 +87,8 @@ class Persona(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     title: str = Field(min_length=1)
     prompt: str = Field(min_length=20)
-    outline: list[str] = Field(min_length=1, description="section headings, in order")
+    outline: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1, description="section headings, in order")
     expect: Expectations = Expectations()
     source: str = Field("", exclude=True)
 

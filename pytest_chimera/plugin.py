@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from . import fixtures
+from .artifacts import ArtifactError, check_writable
 from .backends.base import BackendError
 from .config import ConfigError
 from .options import add_options, resolve_options
@@ -54,8 +55,12 @@ def pytest_configure(config: pytest.Config) -> None:
             backend_kind=options.backend, host=host, retries=options.retries,
             record=options.record, model_override=options.model,
         )
+        if not hasattr(config, "workerinput"):
+            check_writable(session.report_dir)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
+    except ArtifactError as exc:
+        raise pytest.UsageError(f"--chimera-report-dir: {exc}") from None
     config.stash[SESSION_KEY] = session
 
 
