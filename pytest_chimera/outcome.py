@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .artifacts import atomic_write_json, atomic_write_text
+from .faithfulness import FaithfulnessResult, verify
 from .report import parse_report, render_report
 from .structure import StructureResult, check_structure
 from .workflow import WorkflowRun
@@ -42,11 +43,15 @@ class RunOutcome:
         self.markdown = render_report(self.record)
         parsed = parse_report(self.markdown)
         self.structure = check_structure(parsed, self.run.persona.expect)
-        self.faithfulness = _check_faithfulness(parsed, self.run, self.record)
+        self.faithfulness = _check_faithfulness(parsed, self.run, self.record,
+                                                self.report_path.name)
         self.record["rounds"] = self.rounds
         self.record["structure"] = self.structure.as_dict()
         self.record["faithfulness"] = (
-            self.faithfulness.as_json() if self.faithfulness is not None else None
+            self.faithfulness.as_json(self.thresholds.max_contradicted,
+                                      self.thresholds.min_faithfulness,
+                                      self.thresholds.fail_on_unverifiable)
+            if self.faithfulness is not None else None
         )
 
     # -- failures, as pytest would word them -----------------------------------------------
@@ -64,7 +69,7 @@ class RunOutcome:
             return []
         lines: list[str] = self.faithfulness.failures(
             self.thresholds.max_contradicted, self.thresholds.min_faithfulness,
-            self.thresholds.fail_on_unverifiable, name=self.report_path.name,
+            self.thresholds.fail_on_unverifiable,
         )
         return lines
 
@@ -125,10 +130,8 @@ class RunOutcome:
         return info
 
 
-def _check_faithfulness(parsed: Any, run: WorkflowRun, record: dict[str, Any]) -> Any:
-    try:
-        from .faithfulness import verify
-    except ImportError:  # the faithfulness module lands separately
-        return None
+def _check_faithfulness(parsed: Any, run: WorkflowRun, record: dict[str, Any],
+                        report_name: str) -> FaithfulnessResult:
     return verify(parsed, run.inventory, run_date=run.run_date, run_record=record,
-                  expected_language=run.persona.expect.language or "en")
+                  expected_language=run.persona.expect.language or "en",
+                  report_name=report_name)

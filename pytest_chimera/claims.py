@@ -1,0 +1,1840 @@
+"""Report text → the factual claims it makes about the corpus.
+
+A claim is a statement a reader could check against the corpus: a file count, a date, a size,
+a path, a metric value, the language the report is written in. Extraction is deliberately
+rule-based: every claim carries the line it stands on and the snippet it was read from, so a
+verdict can always be explained by pointing at the text.
+
+The extractor never decides whether a claim is true (that is :mod:`faithfulness`), but it does
+decide what a number is *about*. When the wording does not say (``"20 files were slow"``) the
+claim is still emitted, with the words it could not place, so that it is reported as
+unverifiable rather than silently dropped or wrongly checked against the total.
+
+:class:`Hints` lets the caller name what the corpus contains (folders, file-name tokens, metric
+names); with them "gemma3: 9 files" reads as a folder count and "heading count: 12" as a metric.
+Without them only explicit wording is recognised. Extraction never raises on any string.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+
+from .language import detect_language
+from .report import MODEL_END, MODEL_START, ParsedReport, Section, parse_report
+
+__all__ = [
+    "CLAIM_KINDS",
+    "Claim",
+    "Hints",
+    "extract_claims",
+    "file_kind",
+    "metric_group",
+    "name_tokens",
+]
+
+CLAIM_KINDS = (
+    "count.total", "count.type", "count.folder", "count.family", "count.folders",
+    "count.problems", "time.latest", "time.earliest", "time.report_date", "time.period",
+    "size.total", "size.average", "path.exists", "path.missing", "metric", "language",
+    "harness.header", "harness.workflow_summary", "harness.data_summary", "harness.metrics",
+    "harness.persona_prompt",
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One checkable statement of a report.
+
+    ``text`` is the snippet as it reads once Markdown emphasis and code marks are removed; for
+    a table cell it is ``"row — column: cell"``. ``line`` is 1-based in the whole document.
+    """
+
+    line: int
+    text: str
+    kind: str
+    subject: str = ""  # "json", "reports/gemma3", "conv_bench_*.json", metric group, language
+    value: float | None = None
+    unit: str = ""  # files, %, B, kB, KiB, MB, ms, s, tok/s, date, minute, second, month
+    qualifier: str = ""  # about, over, under, at least, at most; for metrics the statistic
+    decimals: int = 0  # digits after the decimal point as written: the rounding it implies
+    name: str = ""  # the words the report used for the subject (metric name, family words)
+    when: str = ""  # ISO date/datetime; "start/end" for a period
+    filters: tuple[tuple[str, str], ...] = ()  # count filters: kind, folder, pattern, token...
+    section: str = "model"  # model, header, or the harness section's key
+
+    @property
+    def tolerance(self) -> float:
+        """Half a unit of the last digit written: "45.3" stands for 45.25..45.35."""
+        return 0.5 * 10.0 ** (-self.decimals)
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What the corpus holds, so that bare names in the text can be recognised.
+
+    All entries are lower-case. ``folders`` holds folder paths and folder names; ``tokens``
+    holds file-name tokens and their runs joined by "_" ("conv_bench", "gemma3_1b");
+    ``metrics`` holds metric names as the corpus writes them (CSV columns, JSON keys).
+    A common noun ("benchmark", "results") names a family of files only when it is a whole
+    file name (``stems``) or written as code ("conv_bench"): "20 benchmark files" says too
+    little to pick files by.
+    """
+
+    folders: frozenset[str] = frozenset()
+    tokens: frozenset[str] = frozenset()
+    metrics: frozenset[str] = frozenset()
+    stems: frozenset[str] = frozenset()  # whole file names without extension
+
+
+NO_HINTS = Hints()
+
+# -- vocabulary --------------------------------------------------------------------------------
+
+_FILEW = (r"(?:files?|documents?|artifacts?|artefacts?|файл(?:ов|а|ы)?|dateien|datei|"
+          r"fichiers?|archivos?|arquivos?|ficheros?|bestanden|bestand)")
+_FOLDERW = (r"(?:folders?|directories|directory|dirs?|subfolders?|subdirectories|"
+            r"sub-folders?|sub-directories|папк[аиеу]|папок|каталог(?:ов|а|и)?|ordner|dossiers?)")
+_KINDW = (r"(?:\.?json|\.?csv|markdown|\.?md|\.?txt|plain[- ]text|text|others?|unknown|"
+          r"binary|misc(?:ellaneous)?)")
+_KIND_OF = {
+    "json": "json", ".json": "json", "csv": "csv", ".csv": "csv", "markdown": "md", "md": "md",
+    ".md": "md", "txt": "txt", ".txt": "txt", "text": "txt", "plain-text": "txt",
+    "plain text": "txt", "other": "other", "others": "other", "unknown": "other",
+    "binary": "other", "misc": "other", "miscellaneous": "other",
+}
+KIND_LABEL = {"json": "JSON", "csv": "CSV", "md": "Markdown", "txt": "text", "other": "other"}
+
+_QUALIFIERS = {
+    "about": "about", "approximately": "about", "approx": "about", "approx.": "about",
+    "around": "about", "roughly": "about", "nearly": "about", "almost": "about", "~": "about",
+    "≈": "about", "some": "about", "circa": "about", "ca.": "about", "около": "about",
+    "примерно": "about", "over": "over", "more than": "over", "above": "over",
+    "upwards of": "over", "greater than": "over", "более": "over", "больше": "over",
+    "under": "under", "less than": "under", "fewer than": "under", "below": "under",
+    "менее": "under", "меньше": "under", "at least": "at least", "at most": "at most",
+    "up to": "at most", "no more than": "at most", "exactly": "", "only": "", "just": "",
+}
+_QUAL_RE = (r"(?:about|approximately|approx\.?|around|roughly|nearly|almost|some|circa|ca\.|"
+            r"over|more than|above|upwards of|greater than|under|less than|fewer than|below|"
+            r"at least|at most|up to|no more than|exactly|only|just|около|примерно|более|"
+            r"больше|менее|меньше|~|≈)")
+
+_SMALL_NUMBERS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}
+_SMALL_RE = "|".join(sorted(_SMALL_NUMBERS, key=len, reverse=True))
+_TENS_RE = "|".join(_TENS)
+_WORD_NUMBER = re.compile(
+    rf"\b(?:(?:(?:a|one|two|three|four|five|six|seven|eight|nine)\s+hundred)"
+    rf"(?:\s+(?:and\s+)?(?:(?:{_TENS_RE})(?:[\s-](?:{_SMALL_RE}))?|{_SMALL_RE}))?"
+    rf"|(?:{_TENS_RE})(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?"
+    rf"|{_SMALL_RE}|(?:a\s+)?single)\b",
+    re.IGNORECASE,
+)
+
+_UNIT_RE = (r"(?:ms|msec|milliseconds?|мс|s|sec|secs|seconds?|с|сек|min|mins|minutes?|мин|"
+            r"h|hrs?|hours?|tok/s|tokens?/s(?:ec)?|t/s|"
+            r"tokens? per second|%|percent|KiB|MiB|GiB|KB|kB|Kb|kb|MB|Mb|mb|GB|gb|B|bytes?|"
+            r"байт(?:а|ов)?|КБ|Кб|МБ|Мб)")
+_NUMBER = re.compile(
+    r"(?<![\w.,/#])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?|\.\d+)"
+    rf"(?P<glued>(?:ms|s|sec|min|h|KB|kB|KiB|MB|MiB|GB|B|%)(?![\w/]))?(?![\w]|[.,]\d)"
+)
+_UNIT_AFTER = re.compile(rf"[ \u00a0]?(?P<unit>{_UNIT_RE})(?![\w/])")
+_TIME_OF_DAY = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")
+_VERSION = re.compile(r"\bv?\d+(?:\.\d+){2,}\b")
+
+_MONTHS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+    "января": 1, "февраля": 2, "марта": 3, "апреля": 4, "мая": 5, "июня": 6, "июля": 7,
+    "августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
+    "январь": 1, "февраль": 2, "март": 3, "апрель": 4, "май": 5, "июнь": 6, "июль": 7,
+    "август": 8, "сентябрь": 9, "октябрь": 10, "ноябрь": 11, "декабрь": 12,
+    "januar": 1, "februar": 2, "märz": 3, "mai": 5, "juni": 6, "juli": 7, "oktober": 10,
+    "dezember": 12,
+}
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ISO_DATE = re.compile(
+    r"(?<![\d-])(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)"
+    r"(?:[T ](?P<H>\d\d):(?P<M>\d\d)(?::(?P<S>\d\d)(?:\.\d+)?)?"
+    r"(?:\s?(?P<tz>Z|UTC|GMT|[+-]\d\d:?\d\d))?)?(?![\d])"
+)
+_SLASH_DATE = re.compile(r"(?<![\d/])(?P<y>(?:19|20)\d\d)/(?P<m>\d\d?)/(?P<d>\d\d?)(?![\d/])")
+_DOT_DATE = re.compile(r"(?<![\d.])(?P<d>\d\d?)\.(?P<m>\d\d?)\.(?P<y>(?:19|20)\d\d)(?![\d.])")
+_NAMED_DATE = re.compile(
+    rf"(?<![\w])(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<mon1>{_MONTH_RE})\.?"
+    rf"|(?P<mon2>{_MONTH_RE})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:]))"
+    r"(?:,?\s+(?P<y>(?:19|20)\d\d)(?:\s*г(?:ода|\.)?)?)?"
+    r"(?:,?\s+(?:at\s+)?(?P<H>\d\d?):(?P<M>\d\d)(?:\s?(?P<tz>UTC|GMT|Z))?)?(?![\w])",
+    re.IGNORECASE,
+)
+_MONTH_YEAR = re.compile(rf"(?<![\w])(?P<mon>{_MONTH_RE})\s+(?P<y>(?:19|20)\d\d)(?![\w])",
+                         re.IGNORECASE)
+
+_STAT_RE = (r"(?:mean|average|avg|median|p50|p90|p95|p99|9[059]th[- ]percentile|percentile|"
+            r"max(?:imum)?|min(?:imum)?|peak|highest|lowest|fastest|slowest|best|worst|"
+            r"std(?:dev)?|stdev|standard deviation|σ|средн\w*|медиан\w*|максимал\w*|минимал\w*)")
+_STAT_NORMAL = {
+    "average": "mean", "avg": "mean", "mean": "mean", "median": "median", "p50": "median",
+    "maximum": "max", "max": "max", "peak": "max", "highest": "max", "fastest": "max",
+    "best": "max", "minimum": "min", "min": "min", "lowest": "min", "slowest": "min",
+    "worst": "min", "std": "stddev", "stddev": "stddev", "stdev": "stddev",
+    "standard deviation": "stddev", "σ": "stddev", "percentile": "percentile",
+    "95th percentile": "p95", "99th percentile": "p99", "90th percentile": "p90",
+}
+
+_METRIC_ALIASES: tuple[tuple[str, str], ...] = (
+    (r"time[- ]to[- ]first[- ]token|first[- ]token (?:latency|time)|ttft(?:[ _](?:ms|s))?",
+     "ttft"),
+    (r"tokens?\s?/\s?s(?:ec(?:ond)?)?|tok\s?/\s?s|t/s|tokens? per second|tokens? a second|"
+     r"throughput|decode speed|generation speed|decoding speed|tps|пропускная способность|"
+     r"скорость генерации|токенов в секунду|ток/с", "throughput"),
+    (r"prompt[- ]eval(?:uation)?(?:[- ](?:time|duration))?|prompt processing(?: time)?",
+     "prompt_eval"),
+    (r"(?:model )?load(?:ing)?[- ](?:time|duration)|model load", "load"),
+    (r"eval(?:uation)?[- ](?:time|duration)|generation time|decode time", "eval"),
+    (r"tokens generated|generated tokens|output tokens|eval[- ]count", "eval_count"),
+    (r"prompt tokens|input tokens", "prompt_tokens"),
+    (r"context tokens", "context_tokens"),
+    (r"latency|response time|задержк\w*", "latency"),
+    (r"context (?:window|size|length)", "num_ctx"),
+    (r"gpu layers", "num_gpu"),
+    (r"binary size", "binary_size"),
+    (r"wall[- ]?(?:clock )?time|build time", "wall"),
+    (r"compil(?:e|ation) time", "compile"),
+    (r"link(?:ing)? time", "link"),
+    (r"configur(?:e|ation) time", "configure"),
+    (r"test time", "test"),
+    (r"heading count|headings", "heading_count"),
+)
+_METRIC_ALIAS_RE = [(re.compile(rf"(?<![\w/])(?:{pattern})(?![\w])", re.IGNORECASE), group)
+                    for pattern, group in _METRIC_ALIASES]
+_IDENTIFIER = re.compile(r"(?<![\w/.])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?![\w/])")
+
+_THROUGHPUT_UNITS = re.compile(r"^(?:tok/s|tokens?/s(?:ec)?|t/s|tokens? per second)$", re.I)
+
+
+# -- names -------------------------------------------------------------------------------------
+
+
+def file_kind(word: str) -> str | None:
+    """The inventory kind ("json", "csv", "md", "txt", "other") a word names, if any."""
+    return _KIND_OF.get(word.strip().lower().replace("-", " "), None) or _KIND_OF.get(
+        word.strip().lower(), None)
+
+
+_NAME_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+def name_tokens(name: str) -> set[str]:
+    """A file name's tokens and their runs of up to three joined by "_", lower-case."""
+    parts = [p for p in _NAME_SPLIT.split(name.lower()) if p]
+    found: set[str] = set()
+    for size in (1, 2, 3):
+        for start in range(len(parts) - size + 1):
+            found.add("_".join(parts[start:start + size]))
+    return found
+
+
+_TIME_GROUPS = frozenset({"ttft", "prompt_eval", "load", "eval", "latency", "wall", "compile",
+                          "link", "configure", "test", "total"})
+_STAT_TOKENS = {"mean": "mean", "avg": "mean", "average": "mean", "median": "median",
+                "p50": "median", "p90": "p90", "p95": "p95", "p99": "p99", "max": "max",
+                "maximum": "max", "min": "min", "minimum": "min", "std": "stddev",
+                "stddev": "stddev", "stdev": "stddev"}
+
+
+@lru_cache(maxsize=4096)
+def metric_group(name: str) -> tuple[str, str, str]:
+    """(group, statistic, unit) for a metric name as a corpus or a report writes it.
+
+    Names that mean the same thing share a group: ``ttft_ms``, ``mean_ttft_s`` and "TTFT" are
+    all "ttft"; ``tokens_s``, ``tokens_per_second`` and "tok/s" are all "throughput". The unit
+    is what the name says the values are in ("ms", "s", "tok/s", "MB") or "".
+    """
+    text = name.strip().lower()
+    unit = ""
+    paren = re.search(r"\(([^)]*)\)", text)
+    if paren:
+        inside = paren.group(1).strip()
+        if inside in ("ms", "s", "sec", "seconds", "tok/s", "tokens/s", "mb", "%"):
+            unit = {"sec": "s", "seconds": "s", "tokens/s": "tok/s", "mb": "MB"}.get(inside,
+                                                                                   inside)
+        text = text[:paren.start()] + " " + text[paren.end():]
+    for pattern, group in _METRIC_ALIAS_RE:
+        match = pattern.search(text)
+        if match and match.group(0).strip() == text.strip().replace("  ", " "):
+            if group == "throughput":
+                unit = "tok/s"
+            elif group == "ttft" and not unit:
+                unit = "ms" if text.endswith("ms") else "s" if text.endswith(
+                    (" s", "_s")) else ""
+            stat = ""
+            return group, stat, unit
+    tokens = [t for t in re.split(r"[^a-z0-9%]+", text) if t]
+    stat = ""
+    kept: list[str] = []
+    for token in tokens:
+        if token in _STAT_TOKENS and not stat:
+            stat = _STAT_TOKENS[token]
+        else:
+            kept.append(token)
+    if kept and kept[-1] in ("ms", "msec"):
+        unit, kept = unit or "ms", kept[:-1]
+    elif kept and kept[-1] in ("s", "sec", "secs", "seconds") and not (
+            len(kept) >= 2 and kept[-2] in ("tokens", "tok", "token")):
+        unit, kept = unit or "s", kept[:-1]
+    elif kept and kept[-1] == "mb":
+        unit, kept = unit or "MB", kept[:-1]
+    joined = "_".join(kept)
+    if "ttft" in kept or "time_to_first_token" in joined or "first_token" in joined:
+        return "ttft", stat, unit
+    if ("tokens" in kept or "tok" in kept or "token" in kept) and (
+            joined.endswith(("_s", "per_second", "per_s", "_sec")) or "per" in kept):
+        return "throughput", stat, "tok/s"
+    if joined in ("throughput", "tps", "tok_s", "t_s"):
+        return "throughput", stat, "tok/s"
+    if "prompt_eval" in joined and "count" not in kept:
+        return "prompt_eval", stat, unit or "s"
+    if joined in ("prompt_tokens", "prompt_eval_count", "input_tokens"):
+        return "prompt_tokens", stat, unit
+    if "load" in kept:
+        return "load", stat, unit or "s"
+    if joined in ("eval_count", "eval_tokens", "tokens_generated", "generated_tokens",
+                  "output_tokens"):
+        return "eval_count", stat, unit
+    if kept and kept[0] == "eval" and len(kept) <= 2:
+        return "eval", stat, unit or "s"
+    if joined in ("binary_size",):
+        return "binary_size", stat, unit or "MB"
+    if joined in ("wall", "wall_time", "wall_clock", "build_time"):
+        return "wall", stat, unit or "s"
+    if joined in ("latency",):
+        return "latency", stat, unit
+    if joined in ("total", "total_time", "total_duration"):
+        return "total", stat, unit or "s"
+    if unit in ("s", "ms") and len(kept) == 1 and kept[0] in _TIME_GROUPS:
+        return kept[0], stat, unit
+    if not joined:
+        return text.strip(), stat, unit
+    return joined, stat, unit
+
+
+# -- text preparation --------------------------------------------------------------------------
+
+_MARKUP = re.compile(r"\*\*|__|`|~~|<br\s*/?>")
+_LIST_MARKER = re.compile(r"^(\s*(?:>\s*)*)(?:[-*+•]|\d{1,2}[.)])\s+")
+_HEADING_MARKER = re.compile(r"^\s*#{1,6}\s+")
+_BOLD_LINE = re.compile(r"^\s*\*\*[^*]{1,80}\*\*:?\s*$")
+_EMPHASIS_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*.])|(?<=[^\s*_])\*(?![\w*.])")
+
+
+def _clean(line: str) -> str:
+    """The text with Markdown markup blanked out; positions stay those of the original."""
+    text = _MARKUP.sub(lambda m: " " * len(m.group(0)), line)
+    text = _EMPHASIS_STAR.sub(" ", text)
+    marker = _HEADING_MARKER.match(text) or _LIST_MARKER.match(text)
+    if marker:
+        text = " " * marker.end() + text[marker.end():]
+    return text
+
+
+def _snippet(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip(" \t-–—:;,|")
+    if text.count("(") > text.count(")"):
+        text = text[text.rindex("(") + 1:].strip()
+    if text.count(")") > text.count("(") and text.endswith(")"):
+        text = text[:-1].rstrip()
+    return text
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(«`*]?[A-ZА-ЯЁ0-9])|;\s+|\s+\|\s+|\n")
+
+
+def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
+    start, end = 0, len(text)
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() <= pos:
+            start = match.end()
+        elif match.start() >= pos:
+            end = match.start()
+            break
+    return start, end
+
+
+# -- blocks of text ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Number:
+    start: int
+    end: int  # after the unit when one follows
+    value: float
+    decimals: int
+    unit: str
+    words: bool = False
+
+
+@dataclass
+class _Block:
+    """A paragraph (its lines joined, so a sentence wrapped over two lines reads whole)."""
+
+    starts: list[tuple[int, int]]  # (offset in the text, line number) of each line
+    original: str
+    text: str  # the original with markup blanked, same length
+    section: str
+    taken: list[tuple[int, int]] = field(default_factory=list)
+    paths: list[tuple[int, int, str]] = field(default_factory=list)
+    dates: list[tuple[int, int, str, str]] = field(default_factory=list)  # iso, precision
+    used_paths: set[int] = field(default_factory=set)
+    _masked: str | None = None
+
+    def at(self, pos: int) -> int:
+        """The line number of a position in the text."""
+        number = self.starts[0][1]
+        for offset, line in self.starts:
+            if offset > pos:
+                break
+            number = line
+        return number
+
+    @property
+    def masked(self) -> str:
+        """The cleaned text with paths blanked, so "report_x.md" does not read as "md"."""
+        if self._masked is None:
+            chars = list(self.text)
+            for start, end, _ in self.paths:
+                chars[start:end] = " " * (end - start)
+            self._masked = "".join(chars)
+        return self._masked
+
+    def free(self, start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in self.taken)
+
+
+def _parse_number(raw: str) -> tuple[float, int] | None:
+    text = raw.strip()
+    if re.fullmatch(r"\d+,\d{1,2}", text):
+        text = text.replace(",", ".")
+    else:
+        text = text.replace(",", "")
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    decimals = len(text.split(".", 1)[1]) if "." in text else 0
+    return value, decimals
+
+
+def _word_value(words: str) -> int | None:
+    current = 0
+    for word in re.split(r"[\s-]+", words.lower()):
+        if word in ("and", ""):
+            continue
+        if word in ("a", "single"):
+            current = max(current, 1)
+        elif word in _SMALL_NUMBERS:
+            current += _SMALL_NUMBERS[word]
+        elif word in _TENS:
+            current += _TENS[word]
+        elif word == "hundred":
+            current = (current or 1) * 100
+        else:
+            return None
+    return current
+
+
+def _numbers(block: _Block) -> list[_Number]:
+    text = block.text
+    found: list[_Number] = []
+    for match in _NUMBER.finditer(text):
+        start = match.start("num")
+        if not block.free(start, match.end()):
+            continue
+        parsed = _parse_number(match.group("num"))
+        if parsed is None:
+            continue
+        value, decimals = parsed
+        unit = match.group("glued") or ""
+        end = match.end()
+        if not unit:
+            after = _UNIT_AFTER.match(text, end)
+            if after:
+                unit = after.group("unit")
+                end = after.end()
+        found.append(_Number(start, end, value, decimals, _normal_unit(unit)))
+    for match in _WORD_NUMBER.finditer(text):
+        if not block.free(match.start(), match.end()):
+            continue
+        number = _word_value(match.group(0))
+        if number is None:
+            continue
+        found.append(_Number(match.start(), match.end(), float(number), 0, "", words=True))
+    found.sort(key=lambda n: n.start)
+    return found
+
+
+def _normal_unit(unit: str) -> str:
+    lowered = unit.lower()
+    if lowered in ("ms", "msec", "millisecond", "milliseconds", "мс"):
+        return "ms"
+    if lowered in ("s", "sec", "secs", "second", "seconds", "с", "сек"):
+        return "s"
+    if lowered in ("min", "mins", "minute", "minutes", "мин"):
+        return "min"
+    if lowered in ("h", "hr", "hrs", "hour", "hours", "ч"):
+        return "h"
+    if _THROUGHPUT_UNITS.match(unit):
+        return "tok/s"
+    if lowered in ("%", "percent"):
+        return "%"
+    if unit in ("KiB", "MiB", "GiB"):
+        return unit
+    if lowered in ("kb", "кб"):
+        return "kB"
+    if lowered in ("mb", "мб"):
+        return "MB"
+    if lowered == "gb":
+        return "GB"
+    if lowered in ("b", "byte", "bytes") or lowered.startswith("байт"):
+        return "B"
+    return unit
+
+
+# -- paths -------------------------------------------------------------------------------------
+
+_BACKTICKED = re.compile(r"`([^`\n]{1,300})`")
+_EXTENSIONS = ("json", "csv", "md", "markdown", "txt", "log", "yaml", "yml", "toml", "py",
+               "gguf", "parquet", "html", "png", "jsonl")
+_EXT = r"(?:json|csv|md|markdown|txt|log|ya?ml|toml|py|gguf|DS_Store|parquet|html|png|jsonl)"
+_BARE_PATH = re.compile(
+    rf"(?<![\w/.:@*-])(?:\.{{1,2}}/)?(?:[\w.*-]+/)+(?:[\w.*-]+)?"
+    rf"|(?<![\w/.:@*-])[\w*-][\w.*-]*\.{_EXT}(?![\w/])"
+    rf"|(?<![\w/.:@*-])\.DS_Store(?![\w/])"
+    rf"|(?<![\w/.:@-])\*\.{_EXT}(?![\w/])"
+)
+_NOT_PATHS = re.compile(
+    r"^(?:tok/s|tokens?/s(?:ec)?|t/s|ms/tok(?:en)?|s/tok(?:en)?|i/o|n/a|and/or|w/o|km/h|"
+    r"kb/s|mb/s|gb/s|req/s|\d+/\d+|[a-z]/[a-z])$",
+    re.IGNORECASE,
+)
+
+
+def _looks_like_path(token: str, hints: Hints, backticked: bool) -> bool:
+    if not token or "://" in token or token.startswith(("http", "www.")) or len(token) > 250:
+        return False
+    if _NOT_PATHS.match(token) or re.search(r"\s", token.strip()):
+        return False
+    if re.fullmatch(r"[\d.,/:-]+", token):
+        return False
+    if token.startswith(".") and token[1:].lower() in _EXTENSIONS:
+        return False  # ".json" names a file type, not a file
+    if "*" in token or re.search(rf"\.{_EXT}$", token) or token.endswith("/"):
+        return True
+    if "/" in token:
+        first = token.lstrip("./").split("/", 1)[0].lower()
+        if backticked or token.startswith(("./", "../")) or first in hints.folders:
+            return all(part and re.search(r"[A-Za-z_]", part)
+                       for part in token.strip("/").split("/") if part not in (".", ".."))
+    return False
+
+
+def _find_paths(block: _Block, hints: Hints) -> None:
+    seen: list[tuple[int, int]] = []
+    for match in _BACKTICKED.finditer(block.original):
+        token = match.group(1).strip()
+        if _looks_like_path(token, hints, backticked=True):
+            block.paths.append((match.start(1), match.end(1), token))
+            seen.append((match.start(), match.end()))
+    for match in _BARE_PATH.finditer(block.original):
+        if any(not (match.end() <= s or match.start() >= e) for s, e in seen):
+            continue
+        token = match.group(0)
+        stripped = token.rstrip(".,;:)")
+        if token.endswith("/") and stripped == token.rstrip("/"):
+            stripped = token
+        if _looks_like_path(stripped, hints, backticked=False):
+            block.paths.append((match.start(), match.start() + len(stripped), stripped))
+    block.paths.sort()
+    block.taken.extend((start, end) for start, end, _ in block.paths)
+
+
+# -- dates -------------------------------------------------------------------------------------
+
+
+def _find_dates(block: _Block) -> None:
+    text = block.text
+    for match in _ISO_DATE.finditer(text):
+        if not block.free(match.start(), match.end()):
+            continue
+        try:
+            day = date(int(match.group("y")), int(match.group("m")), int(match.group("d")))
+        except ValueError:
+            continue
+        iso, precision = day.isoformat(), "date"
+        if match.group("H"):
+            try:
+                moment = datetime(day.year, day.month, day.day, int(match.group("H")),
+                                  int(match.group("M")), int(match.group("S") or 0))
+            except ValueError:
+                moment = None
+            if moment is not None:
+                precision = "second" if match.group("S") else "minute"
+                tz = match.group("tz")
+                if tz:
+                    moment = moment.replace(tzinfo=_tzinfo(tz))
+                iso = moment.isoformat()
+        _add_date(block, match.start(), match.end(), iso, precision)
+    for pattern in (_SLASH_DATE, _DOT_DATE):
+        for match in pattern.finditer(text):
+            if not block.free(match.start(), match.end()):
+                continue
+            try:
+                day = date(int(match.group("y")), int(match.group("m")), int(match.group("d")))
+            except ValueError:
+                continue
+            _add_date(block, match.start(), match.end(), day.isoformat(), "date")
+    named: list[tuple[int, int, int | None, int, int, str]] = []
+    for match in _NAMED_DATE.finditer(text):
+        if not block.free(match.start(), match.end()):
+            continue
+        month = _MONTHS.get((match.group("mon1") or match.group("mon2") or "").lower())
+        day_text = match.group("d1") or match.group("d2")
+        if month is None or day_text is None:
+            continue
+        year = int(match.group("y")) if match.group("y") else None
+        time_part = ""
+        if match.group("H") and year is not None:
+            time_part = f"T{int(match.group('H')):02d}:{match.group('M')}"
+            if match.group("tz"):
+                time_part += "+00:00"
+        named.append((match.start(), match.end(), year, month, int(day_text), time_part))
+    # "from September 29 to October 29, 2025": the first date borrows the second's year.
+    for index, (start, end, year, month, day_number, time_part) in enumerate(named):
+        if year is None:
+            later = [n[2] for n in named[index + 1:] if n[2] is not None]
+            if not later:
+                continue
+            year = later[0]
+        try:
+            day = date(year, month, day_number)
+            if time_part:
+                datetime.fromisoformat(day.isoformat() + time_part)
+        except ValueError:
+            continue
+        _add_date(block, start, end, day.isoformat() + time_part,
+                  "minute" if time_part else "date")
+    for match in _MONTH_YEAR.finditer(text):
+        if not block.free(match.start(), match.end()):
+            continue
+        month = _MONTHS.get(match.group("mon").lower())
+        if month is None:
+            continue
+        _add_date(block, match.start(), match.end(), f"{match.group('y')}-{month:02d}", "month")
+    block.dates.sort()
+    for pattern in (_TIME_OF_DAY, _VERSION):
+        for match in pattern.finditer(text):
+            if block.free(match.start(), match.end()):
+                block.taken.append((match.start(), match.end()))
+
+
+def _tzinfo(tz: str) -> timezone:
+    if tz in ("Z", "UTC", "GMT"):
+        return timezone.utc
+    sign = 1 if tz[0] == "+" else -1
+    digits = tz[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4])))
+
+
+def _add_date(block: _Block, start: int, end: int, iso: str, precision: str) -> None:
+    block.dates.append((start, end, iso, precision))
+    block.taken.append((start, end))
+
+
+_LATEST = re.compile(
+    r"\b(?:latest|most[- ]recent(?:ly)?|newest|last[- ]modified|last modification|"
+    r"last[- ]updated|last change|modified last|last (?:run|benchmark|measurement)|"
+    r"последн\w*|самый свеж\w*|neueste\w*|"
+    r"letzte\w*|plus récent\w*)", re.IGNORECASE)
+_EARLIEST = re.compile(r"\b(?:earliest|oldest|first[- ]modified|first (?:run|benchmark|"
+                       r"measurement)|старейш\w*|самый ранн\w*|"
+                       r"älteste\w*)", re.IGNORECASE)
+_REPORT_DATE = re.compile(
+    r"(?:^\s*(?:date|datum|дата)\s*:|\breport(?:ing)? date\b|\bdate of (?:this |the )?report\b|"
+    r"\b(?:this report (?:was |is )?)?(?:generated|prepared|written|created|compiled|produced|"
+    r"published|issued|dated)(?: on| at)?\b|\bthis report (?:is|was) (?:from|dated)\b|"
+    r"дата отч[её]та|\bas of\b)", re.IGNORECASE)
+_PERIOD_WORDS = re.compile(
+    r"\b(?:data period|period|covers?|covering|spans?|spanning|range|ranges|ranging|"
+    r"date range|time ?frame|window|between|from|период\w*|охватыва\w*|zeitraum)\b",
+    re.IGNORECASE)
+_OVERALL_PERIOD = re.compile(
+    r"\b(?:data period|the data|all (?:the )?data|corpus|dataset|all files|overall|"
+    r"covers?|covering|spans?|spanning|период данных|zeitraum)\b", re.IGNORECASE)
+_RANGE_BETWEEN = re.compile(
+    r"^\s*(?:\)|,)?\s*(?:to|through|thru|until|till|and|[-–—]|до|по|bis|au|à|a)\s*(?:the\s+)?$",
+    re.IGNORECASE)
+_LATEST_PATH = re.compile(
+    r"(?:latest|most recent(?:ly modified)?|newest|last[- ]modified)(?P<between>(?:\s+[\w-]+){0,3})"
+    r"\s*(?:is|was|:|-|–|—)\s*(?:the\s+)?(?:file\s+)?$", re.IGNORECASE)
+
+
+def _kind_between(block: _Block, start: int, end: int) -> tuple[tuple[str, str], ...]:
+    found = None
+    for found in re.finditer(rf"(?<![\w/.]){_KINDW}(?![\w/])", block.masked[start:end],
+                             re.IGNORECASE):
+        pass
+    if found is None:
+        return ()
+    kind = file_kind(found.group(0))
+    return (("kind", kind),) if kind and kind != "other" else ()
+
+
+def _time_claims(block: _Block, out: list[Claim]) -> None:
+    text = block.text
+    used: set[int] = set()
+    dates = block.dates
+    # A range first: two dates joined by "to", "–", "and".
+    for index in range(len(dates) - 1):
+        first, second = dates[index], dates[index + 1]
+        if not _RANGE_BETWEEN.match(text[first[1]:second[0]]):
+            continue
+        start, end = _sentence_bounds(text, first[0])
+        lead = text[start:first[0]]
+        if _LATEST.search(lead[-40:]) or _EARLIEST.search(lead[-40:]):
+            continue
+        sentence = text[start:end]
+        overall = bool(_OVERALL_PERIOD.search(sentence))
+        between = text[first[1]:second[0]]
+        if not (_PERIOD_WORDS.search(sentence) or overall or re.search(r"[-–—]", between)):
+            continue
+        precision = "month" if "month" in (first[3], second[3]) else "date"
+        out.append(Claim(
+            line=block.at(first[0]), text=_snippet(text[start:end]), kind="time.period",
+            when=f"{first[2][:10]}/{second[2][:10]}", unit=precision,
+            qualifier="overall" if overall else "", section=block.section,
+        ))
+        used.update((index, index + 1))
+    triggers: list[tuple[int, int, str]] = []
+    for pattern, kind in ((_LATEST, "time.latest"), (_EARLIEST, "time.earliest"),
+                          (_REPORT_DATE, "time.report_date")):
+        for match in pattern.finditer(text):
+            if not any(s <= match.start() < e for s, e, _ in triggers):
+                triggers.append((match.start(), match.end(), kind))
+    triggers.sort()
+    for position, (t_start, t_end, kind) in enumerate(triggers):
+        s_start, s_end = _sentence_bounds(text, t_start)
+        # "The oldest file was written on X": "written" does not take the oldest's date.
+        later = [t[0] for t in triggers[position + 1:]
+                 if kind == "time.report_date" or t[2] != "time.report_date"]
+        next_trigger = later[0] if later else s_end
+        # The date a trigger speaks of is the first one after it, else the last one before.
+        chosen = next((i for i, d in enumerate(dates)
+                       if i not in used and t_end <= d[0] < min(s_end, next_trigger)), None)
+        if chosen is None:
+            chosen = next((i for i, d in reversed(list(enumerate(dates)))
+                           if i not in used and s_start <= d[0] and d[1] <= t_start), None)
+        if chosen is None:
+            if kind == "time.latest":
+                _latest_path_claim(block, t_start, s_start, s_end, out)
+            continue
+        used.add(chosen)
+        d_start, d_end, iso, precision = dates[chosen]
+        filters: tuple[tuple[str, str], ...] = ()
+        if kind != "time.report_date":
+            low, high = (t_end, d_start) if d_start >= t_end else (d_end, t_start)
+            filters = _kind_between(block, low, high) or _kind_between(
+                block, t_end, min(s_end, t_end + 25))
+        snippet = text[s_start:s_end] if s_end - s_start <= 160 else text[
+            max(s_start, min(t_start, d_start) - 20):max(t_end, d_end) + 5]
+        out.append(Claim(line=block.at(d_start), text=_snippet(snippet), kind=kind, when=iso,
+                         unit=precision, filters=filters, section=block.section))
+        if kind == "time.latest":
+            _latest_path_claim(block, t_start, s_start, s_end, out)
+
+
+def _latest_path_claim(block: _Block, t_start: int, s_start: int, s_end: int,
+                       out: list[Claim]) -> None:
+    """ "The latest file is reports/x.md": which file is newest, a claim of its own."""
+    for index, (p_start, _p_end, path) in enumerate(block.paths):
+        if not t_start <= p_start < s_end or index in block.used_paths:
+            continue
+        lead = _LATEST_PATH.search(block.masked[t_start:p_start])
+        if lead is None or lead.start() != 0:
+            continue
+        filters = _kind_between(block, t_start, p_start)
+        out.append(Claim(line=block.at(p_start), kind="time.latest", subject=path,
+                         text=_snippet(block.text[s_start:s_end]), filters=filters,
+                         section=block.section))
+        block.used_paths.add(index)
+        return
+
+
+# -- sizes -------------------------------------------------------------------------------------
+
+_SIZE_UNITS = frozenset({"B", "kB", "KiB", "MB", "MiB", "GB", "GiB"})
+_SIZE_TOTAL = re.compile(
+    r"\b(?:total(?:ling|s)?|in total|combined|overall|altogether|together|all files|"
+    r"whole corpus|corpus size|size of the corpus|take up|takes up|occup(?:y|ies)|weigh\w*|"
+    r"суммарн\w*|общ(?:ий|ая|ее) (?:размер|объ[её]м)|insgesamt|gesamt\w*)\b", re.IGNORECASE)
+_SIZE_AVERAGE = re.compile(
+    r"\b(?:average|avg|mean|on average|per file|typical(?:ly)?|средн\w*|durchschnitt\w*)\b",
+    re.IGNORECASE)
+_SIZE_WORD = re.compile(r"\b(?:size|sizes|large|big|weigh\w*|bytes|размер\w*|объ[её]м|"
+                        r"größe)\b|take up|takes up|occup", re.IGNORECASE)
+_SIZE_OTHER = re.compile(r"\b(?:binary|model|memory|vram|ram|gguf|weights?|largest|smallest|"
+                         r"biggest|heap|cache|disk|download)\b", re.IGNORECASE)
+
+
+def _size_claim(block: _Block, number: _Number) -> Claim | None:
+    if number.unit not in _SIZE_UNITS:
+        return None
+    text = block.text
+    start, end = _sentence_bounds(text, number.start)
+    before = block.masked[max(start, number.start - 80):number.start]
+    after = block.masked[number.end:min(end, number.end + 40)]
+    if _SIZE_OTHER.search(before[-40:]):
+        return None
+    kind = _size_kind(before, after, before + " " + after, number)
+    if not kind:
+        return None
+    filters = _kind_between(block, max(start, number.start - 50), number.start)
+    clause = _clause_start(text, number.start, start)
+    return Claim(line=block.at(number.start), text=_snippet(text[clause:number.end]), kind=kind,
+                 value=number.value, unit=number.unit, decimals=number.decimals,
+                 qualifier=_qualifier_before(text, number.start), filters=filters,
+                 section=block.section)
+
+
+def _size_kind(before: str, after: str, context: str, number: _Number) -> str:
+    # The trigger nearest the number wins: "average 1.2 MB, total 42,106 bytes".
+    average = [m.end() for m in _SIZE_AVERAGE.finditer(before)]
+    total = [m.end() for m in _SIZE_TOTAL.finditer(before)]
+    if average or total:
+        if (max(average) if average else -1) > (max(total) if total else -1):
+            return "size.average"
+        if _SIZE_WORD.search(context) or re.search(_FILEW, context, re.IGNORECASE) or (
+                number.unit != "B"):
+            return "size.total"
+        return ""
+    if re.match(r"\s*(?:per file|on average|each)\b", after, re.IGNORECASE):
+        return "size.average"
+    if re.match(r"\s*(?:in total|total|combined|altogether|overall)\b", after, re.IGNORECASE):
+        return "size.total"
+    return ""
+
+
+_NOT_A_BOUND = re.compile(r"(?:spread|distributed|split|divided|scattered|spanning|across|"
+                          r"written|collected|gathered|run|ran|measured)\s+$", re.IGNORECASE)
+
+
+def _qualifier_before(text: str, pos: int) -> str:
+    window = text[max(0, pos - 30):pos]
+    match = re.search(rf"(?:^|[\s(:])(?P<q>{_QUAL_RE})\s*$", window, re.IGNORECASE)
+    if not match:
+        return ""
+    qualifier = _QUALIFIERS.get(match.group("q").lower(), "")
+    # "spread over 16 folders" is a count, not a bound.
+    if qualifier in ("over", "under") and _NOT_A_BOUND.search(window[:match.start("q")]):
+        return ""
+    return qualifier
+
+
+_CLAUSE_BREAK = re.compile(
+    r"[.;!?](?=\s)|,(?=\s)|\(|\)(?=\s+(?:and|or|plus|while|but|und|и)\b)|\||:(?=\s)|\s—\s|"
+    r"\s–\s|"
+    rf"(?<=\d)\s+(?:and|or|plus|while)\s|(?<=files)\s+(?:and|or|plus|while)\s|"
+    r"\s(?:while|whereas|but)\s")
+_ONLY_QUALIFIER = re.compile(rf"\s*(?:{_QUAL_RE}\s*)?$", re.IGNORECASE)
+
+
+def _clause_start(text: str, pos: int, floor: int) -> int:
+    """Where the clause holding ``pos`` starts: after the last comma, colon, bracket, dash.
+
+    A colon, bracket or dash right before ``pos`` is the clause's own connector
+    ("JSON: 47", "conv_bench_*.json (20)"), not a break.
+    """
+    cut = floor
+    for match in _CLAUSE_BREAK.finditer(text, floor, pos):
+        mark = match.group(0).strip()
+        if mark in (":", "(", "—", "–") and _ONLY_QUALIFIER.match(text, match.end(), pos):
+            continue
+        if mark == "(" and ")" in text[match.end():pos]:
+            continue  # a closed aside, "JSON (.json) files: 47", belongs to the clause
+        cut = match.end()
+    return cut if pos - cut <= 120 else max(floor, pos - 120)
+
+
+# -- counts ------------------------------------------------------------------------------------
+
+_AFTER_FILES = re.compile(
+    rf"(?P<mods>(?:\s+(?!{_FILEW}\b|{_QUAL_RE}\b|(?:and|or|but|plus|of|in|und|и|et|y)\b)"
+    rf"(?:(?![-–]{_FILEW}\b)[^\s,;()])*[^\s,;:.()!?]){{0,4}}?)"
+    rf"\s*[-–]?\s*(?P<fw>{_FILEW}|{_FOLDERW})(?![\w])",
+    re.IGNORECASE,
+)
+_TOTAL_TAIL = re.compile(
+    r"^\s*(?:in\s+total|in\s+all|total|overall|altogether|all\s+told|in\s+the\s+(?:corpus|"
+    r"dataset|collection|repository|folder)|(?:across|throughout)\s+the\s+(?:corpus|dataset)|"
+    r"(?:(?:were|are|was|have\s+been)\s+)?(?:found|analy[sz]ed|scanned|processed|inventoried|"
+    r"counted|present|listed|read|collected|gathered|available|stored|kept|included|indexed)|"
+    r"(?:were|are)\s+(?:in|part\s+of)\s+the\s+corpus)\b", re.IGNORECASE)
+_PROBLEM_TAIL = re.compile(
+    r"^\s*(?:(?:could\s*n[o']t|cannot|can't|could\s+not)\s+be\s+(?:read|parsed|opened|loaded|"
+    r"decoded)|failed\s+to\s+(?:parse|load|read|open)|(?:are|were|is|was)\s+(?P<w>empty|"
+    r"malformed|broken|corrupt(?:ed)?|unreadable|invalid|truncated|unparseable|damaged))\b",
+    re.IGNORECASE)
+_TYPE_TAIL = re.compile(
+    r"^\s*(?:of|with)\s+(?:an?\s+)?(?P<w>no\s+known|unknown|other|[\w.]+)\s+"
+    r"(?:type|kind|format|extension)s?\b", re.IGNORECASE)
+_KIND_TAIL = re.compile(
+    rf"^\s*(?:[-–—]|(?:are|is|were|was)(?:\s+(?:all|in|of\s+type))?|являются|это|sind|sont)"
+    rf"\s+(?:in\s+)?(?:the\s+)?(?P<k>{_KINDW})(?:\s+(?:format|{_FILEW}))?(?![\w/])",
+    re.IGNORECASE)
+_PLACE_TAIL = re.compile(
+    r"^\s*(?:(?:are|were|is|was|live|lives|sit|sits|reside|resides|stored|kept)\s+)?"
+    r"(?:stored\s+)?(?:in(?:side)?|under|within|from)\s+(?:the\s+)?(?P<w>[^\s,;()]+)"
+    rf"(?:\s+(?P<w2>{_FOLDERW}))?", re.IGNORECASE)
+_PATTERN_TAIL = re.compile(r"^\s*(?:matching|named|like|called)\s+(?P<p>[^\s,;()]+)",
+                           re.IGNORECASE)
+_RESTRICTING_TAIL = re.compile(
+    r"^\s*(?:of|with|that|which|containing|where|whose|from|for|by|were|was|are|is|have|has|"
+    r"had|contain|show|cover|use|need|got|had)\b\s*(?P<w>[^,;.()]{0,40})", re.IGNORECASE)
+_PRE_CONNECTOR = re.compile(
+    rf"(?P<subj>[^:=(]*?)\s*(?P<conn>:|=|\(|—|–|-(?=\s)|\bcontains?|\bcontained|\bcontaining|"
+    rf"\bholds?|\bhas|\bhave|\bhad|\bincludes?|\bincluded|\bcomprises?|\bconsists? of|\bwith|"
+    rf"\baccounts? for|\bmakes? up|\brepresents?|\bconstitutes?|\bnumbers?|\btotals?|"
+    rf"\bcounts?|\bare|\bis|\bwas|\bwere|\bсодерж\w*|\bвключа\w*|\benthält|\bumfasst)"
+    rf"\s*(?:(?:a\s+)?total\s+of\s+|{_QUAL_RE}\s+|all\s+)?$",
+    re.IGNORECASE,
+)
+_SUBJECT_STOP = frozenset("are is was were by them these those which that than of".split())
+_GENERIC_NOUNS = frozenset("""
+models model runs run results result benchmarks benchmark reports report logs log outputs
+output records record entries entry data summaries summary samples sample items item
+measurements measurement artifacts artifact exports export tables table metrics notes note
+""".split())
+_NEUTRAL_WORDS = frozenset("""
+the a an of in under inside within from at for our this these those its their with are is were
+was be been there which that to it they we and or format formatted type types kind kinds
+extension name named called separate individual distinct different unique existing present
+available listed following above below such remaining its total number count file-type
+filetype respective respectively only just exactly top-level top level sub root also
+про в из это является являются sind sont die der das insgesamt davon
+""".split())
+_TOTAL_WORDS = frozenset("""
+total overall all altogether corpus dataset data-set collection repository repo analysed
+analyzed scanned processed found inventoried contains contain containing has holds comprises
+include includes counted in-scope whole entire всего общее корпус insgesamt korpus
+""".split())
+_PER_WORDS = frozenset("each every per average avg typical mean median".split())
+_PROBLEM_WORDS = frozenset("""
+empty malformed broken corrupt corrupted unreadable invalid truncated unparseable unparsable
+failed damaged incomplete problem problematic
+""".split())
+
+
+@dataclass
+class _Subject:
+    kinds: list[str] = field(default_factory=list)
+    folder: str = ""
+    pattern: str = ""
+    tokens: list[str] = field(default_factory=list)
+    total: bool = False
+    per_item: bool = False
+    problems: str = ""
+    unknown: list[str] = field(default_factory=list)
+    folder_word: bool = False
+    generic: bool = False
+    file_word: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.kinds or self.folder or self.pattern or self.tokens or self.problems)
+
+
+def _subject_words(text: str) -> list[str]:
+    words: list[str] = []
+    for raw in re.findall(r"[^\s,;()\[\]{}\"'«»]+", text):
+        token = raw.strip(":.!?—–-=").strip()
+        if not token:
+            continue
+        # "JSON-файлов", "CSV-Dateien": a kind glued to a file word.
+        glued = re.fullmatch(rf"(?P<k>{_KINDW})-(?P<f>{_FILEW})", token, re.IGNORECASE)
+        if glued:
+            words.extend([glued.group("k"), glued.group("f")])
+            continue
+        words.append(token)
+    return words
+
+
+def _read_subject(text: str, hints: Hints, subject: _Subject | None = None) -> _Subject:
+    subject = subject or _Subject()
+    words = _subject_words(text)
+    for index, word in enumerate(words):
+        lower = word.lower()
+        nxt = words[index + 1].lower() if index + 1 < len(words) else ""
+        prev = words[index - 1].lower() if index else ""
+        if re.fullmatch(_FILEW, lower, re.IGNORECASE):
+            subject.file_word = True
+            continue
+        if re.fullmatch(_FOLDERW, lower, re.IGNORECASE):
+            subject.folder_word = True
+            continue
+        kind = file_kind(lower)
+        if kind is None and lower == "plain" and nxt == "text":
+            continue
+        if kind is not None:
+            if kind not in subject.kinds:
+                subject.kinds.append(kind)
+            continue
+        if "*" in word or "?" in word:
+            subject.pattern = word.strip("/").strip()
+            continue
+        if "/" in word:
+            if _NOT_PATHS.match(word):
+                subject.unknown.append(word)
+                continue
+            clean = word.strip("/").removeprefix("./")
+            if re.search(rf"\.{_EXT}$", clean):
+                subject.pattern = clean
+            else:
+                subject.folder = clean
+            continue
+        if re.fullmatch(rf"[\w.-]+\.{_EXT}", word) and not word.startswith("."):
+            subject.pattern = word  # "results.json files: 10"
+            continue
+        if lower in hints.folders and (
+                re.fullmatch(_FOLDERW, nxt, re.IGNORECASE) or re.fullmatch(
+                    _FOLDERW, prev, re.IGNORECASE) or lower.replace("-", "_") not in hints.tokens):
+            subject.folder = lower
+            continue
+        if lower in _TOTAL_WORDS:
+            subject.total = True
+            continue
+        if lower in _PER_WORDS:
+            subject.per_item = True
+            continue
+        if lower in _PROBLEM_WORDS:
+            subject.problems = lower
+            continue
+        if lower in _NEUTRAL_WORDS:
+            continue
+        normal = re.sub(r"[^a-z0-9]+", "_", lower).strip("_")
+        generic = lower in _GENERIC_NOUNS and "_" not in word and normal not in hints.stems
+        if normal and normal in hints.tokens and not generic:
+            subject.tokens.append(normal)
+            if lower in hints.folders:
+                subject.folder = subject.folder or lower
+            continue
+        if lower in _GENERIC_NOUNS:
+            subject.generic = True
+            continue
+        if re.fullmatch(r"[\W\d]+", lower):
+            continue
+        subject.unknown.append(word)
+    return subject
+
+
+def _pre_subject_text(words: str) -> str:
+    """The noun phrase right before a connector: "Most of them are JSON (" → "JSON"."""
+    tokens = _subject_words(words)
+    for index in range(len(tokens) - 1, -1, -1):
+        if tokens[index].lower() in _SUBJECT_STOP:
+            tokens = tokens[index + 1:]
+            break
+    return " ".join(tokens[-3:])
+
+
+def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
+    """A count of files (or folders) anchored at ``number``, or None if it is not one."""
+    text = block.text
+    percent = number.unit == "%"
+    if number.unit not in ("", "%") or (number.decimals and not percent):
+        return None
+    sent_start, sent_end = _sentence_bounds(text, number.start)
+    clause = _clause_start(text, number.start, sent_start)
+    pre = text[clause:number.start]
+    subject = _Subject()
+    counted = "files"
+    anchored = False
+    end = number.end
+    tail_text = ""
+    claim_start = number.start
+    after = _AFTER_FILES.match(text, number.end)
+    if after and after.end() <= sent_end and not percent and not re.search(
+            r"\d", after.group("mods")):
+        # "47 JSON files", "20 conv_bench files", "10 run folders".
+        if re.fullmatch(_FOLDERW, after.group("fw"), re.IGNORECASE):
+            counted = "folders"
+        anchored = True
+        _read_subject(after.group("mods"), hints, subject)
+        end = after.end()
+        tail_text = text[end:sent_end]
+    rest = text[number.end:sent_end]
+    if not anchored:
+        listed = re.match(rf"\s+(?P<k>{_KINDW})(?:\s+(?:{_FILEW}|reports?))?"
+                          rf"(?=\s*(?:[,.;:)\]|]|\band\b|\bor\b|$))", rest, re.IGNORECASE)
+        verb_kind = re.match(rf"\s+(?:of\s+(?:them|these|which)\s+)?(?:are|is|were)\s+"
+                             rf"(?:in\s+)?(?P<k>{_KINDW})(?![\w/])", rest, re.IGNORECASE)
+        share = re.match(rf"\s*(?:of\s+(?:the\s+|all\s+)?(?:{_FILEW}|corpus|dataset)"
+                         rf"(?:\s+(?:are|is|were))?\s+(?:in\s+)?)(?P<k>{_KINDW})(?![\w/])",
+                         rest, re.IGNORECASE)
+        for found, allowed in ((listed, not percent), (verb_kind, True), (share, percent)):
+            if found is not None and allowed and file_kind(found.group("k")):
+                anchored = True
+                subject.kinds.append(file_kind(found.group("k")) or "")
+                end = number.end + found.end()
+                break
+    pre_match = _PRE_CONNECTOR.fullmatch(re.sub(r"\([^()]*\)", " ", pre))
+    pre_subject = _Subject()
+    if pre_match:
+        _read_subject(_pre_subject_text(pre_match.group("subj")), hints, pre_subject)
+        claim_start = clause + len(pre) - len(pre.lstrip())
+    elif not anchored and re.fullmatch(rf"\s*{_KINDW}(?:\s+{_FILEW})?\s*", pre, re.I) and (
+            re.match(r"\s*(?:[,;.)]|and\b|$)", rest)) and (
+            re.search(_FILEW, pre, re.I) or re.search(
+                r"\btypes?\b|\bkinds?\b|\bby type\b", text[sent_start:number.start], re.I)):
+        # "Files by type: csv 29, json 47", "CSV files 29 and ...": no connector.
+        subject.kinds.append(file_kind(pre.split()[0]) or "")
+        anchored = True
+        claim_start = clause + len(pre) - len(pre.lstrip())
+    if not anchored:
+        # "JSON: 47", "conv_bench_*.json (20)", "csv_data/: 18", "Total files: 101".
+        if pre_match is None or pre_subject.per_item:
+            return None
+        conn = pre_match.group("conn").lower()
+        has_file_word = pre_subject.file_word
+        strong = bool(pre_subject.kinds or pre_subject.pattern or (
+            pre_subject.folder and (pre_subject.folder_word or "/" in pre)) or (
+            has_file_word and (pre_subject.total or pre_subject.empty and not
+                               pre_subject.unknown)))
+        if pre_subject.folder and not strong and conn in (":", "(", "=", "—", "–", "-"):
+            strong = pre_subject.folder in hints.folders
+        if not strong or pre_subject.unknown:
+            return None
+        if conn in ("are", "is", "was", "were", "numbers", "number", "counts", "count") and not (
+                has_file_word or pre_subject.kinds or pre_subject.pattern):
+            return None
+        if percent and not (pre_subject.kinds or pre_subject.total and has_file_word) and (
+                has_file_word or conn == ":" or re.search(
+                    r"share|make up|account|represent|constitute", pre, re.IGNORECASE)):
+            return None
+        if percent and not (has_file_word or conn == ":" or re.search(
+                r"share|make up|account|represent|constitute", pre, re.IGNORECASE)):
+            return None
+        subject = pre_subject
+        if has_file_word and subject.empty:
+            subject.total = True  # "Files: 101", "Number of files: 101": a label for the total
+        close = re.match(rf"\s*(?:{_FILEW})?\s*\)", text[end:], re.IGNORECASE)
+        if close:
+            end += close.end()
+    elif pre_match and not pre_subject.per_item:
+        # "The csv_data folder contains 18 files", "1b models: 22 files".
+        conn = pre_match.group("conn").lower()
+        if conn not in ("are", "is", "was", "were") or not subject.kinds:
+            _merge(subject, pre_subject)
+    if re.search(r"\b(?:each|every|per)\b", pre, re.IGNORECASE) or re.match(
+            r"\s*(?:per|each|every|a)\s+(?:run|folder|directory|model|file|day|week|sub-?folder)\b",
+            text[end:], re.IGNORECASE):
+        subject.per_item = True
+    definite = subject.total or bool(re.search(r"\b(?:all|alle|все)\s*$", pre, re.IGNORECASE))
+    # "47 out of 101 files", "of the 101 files": the whole of which a part is taken.
+    if counted == "files" and re.search(r"\b(?:out\s+of|of)\s+(?:the\s+|all\s+)?$",
+                                        text[sent_start:number.start], re.IGNORECASE):
+        subject = _Subject(total=True)
+        tail_text = ""
+    if tail_text and counted == "files":
+        end = _read_tail(tail_text, hints, subject, definite, end, sent_end)
+    opened = text[min(claim_start, number.start):end]
+    if opened.count("(") > opened.count(")"):
+        closing = re.match(r"\s*\)", text[end:])
+        if closing:
+            end += closing.end()
+    snippet = _snippet(text[min(claim_start, number.start):end])
+    return _count_from_subject(block, number, subject, counted, snippet, pre)
+
+
+def _read_tail(tail: str, hints: Hints, subject: _Subject, definite: bool, end: int,
+               limit: int) -> int:
+    """What follows "N files" may name the files: "are JSON", "in csv_data/", "could not be
+    read". Returns where the claim's snippet ends."""
+    if _TOTAL_TAIL.match(tail):
+        subject.total = True
+        return end
+    bare_kind = re.match(rf"^\s+(?P<k>{_KINDW})(?![\w/])(?=\s*(?:[,.;:)]|and\b|или\b|и\b|$))",
+                         tail, re.IGNORECASE)
+    if bare_kind and file_kind(bare_kind.group("k")):
+        # "47 файлов JSON", "29 Dateien CSV": the type after the file word.
+        kind = file_kind(bare_kind.group("k")) or ""
+        if kind not in subject.kinds:
+            subject.kinds.append(kind)
+        return min(limit, end + bare_kind.end())
+    problem = _PROBLEM_TAIL.match(tail)
+    if problem:
+        subject.problems = (problem.group("w") or "unreadable").lower()
+        return min(limit, end + problem.end())
+    typed = _TYPE_TAIL.match(tail)
+    if typed:
+        word = typed.group("w").lower()
+        kind = "other" if word in ("no known", "unknown", "other") else file_kind(word)
+        if kind:
+            if kind not in subject.kinds:
+                subject.kinds.append(kind)
+        else:
+            subject.unknown.append(typed.group(0).strip())
+        return min(limit, end + typed.end())
+    kinded = _KIND_TAIL.match(tail)
+    if kinded and file_kind(kinded.group("k")):
+        kind = file_kind(kinded.group("k")) or ""
+        if kind not in subject.kinds:
+            subject.kinds.append(kind)
+        return min(limit, end + kinded.end())
+    placed = _PLACE_TAIL.match(tail)
+    if placed:
+        words = placed.group("w") + " " + (placed.group("w2") or "")
+        where = _read_subject(words, hints)
+        if where.folder or where.total or where.kinds or where.pattern:
+            _merge(subject, where)
+        elif not definite:
+            subject.unknown.extend(_subject_words(placed.group("w")))
+        return min(limit, end + placed.end())
+    named = _PATTERN_TAIL.match(tail)
+    if named:
+        subject.pattern = named.group("p")
+        return min(limit, end + named.end())
+    restricting = _RESTRICTING_TAIL.match(tail)
+    if restricting and not definite:
+        words = _subject_words(restricting.group(0))[:4]
+        if words:
+            subject.unknown.extend(words)
+    return end
+
+
+def _merge(into: _Subject, other: _Subject) -> None:
+    for kind in other.kinds:
+        if kind not in into.kinds:
+            into.kinds.append(kind)
+    into.folder = into.folder or other.folder
+    into.pattern = into.pattern or other.pattern
+    into.tokens.extend(t for t in other.tokens if t not in into.tokens)
+    into.total = into.total or other.total
+    into.per_item = into.per_item or other.per_item
+    into.problems = into.problems or other.problems
+    into.unknown.extend(other.unknown)
+    into.folder_word = into.folder_word or other.folder_word
+    into.generic = into.generic or other.generic
+    into.file_word = into.file_word or other.file_word
+
+
+def _count_from_subject(block: _Block, number: _Number, subject: _Subject, counted: str,
+                        snippet: str, pre: str) -> Claim:
+    filters: list[tuple[str, str]] = [("kind", k) for k in subject.kinds]
+    if subject.folder:
+        filters.append(("folder", subject.folder))
+    if subject.pattern:
+        filters.append(("pattern", subject.pattern))
+    filters.extend(("token", t) for t in subject.tokens)
+    if subject.problems:
+        filters.append(("problems", subject.problems))
+    if subject.per_item:
+        filters.append(("per", "item"))
+    if subject.unknown:
+        filters.append(("unresolved", " ".join(subject.unknown)))
+    elif subject.generic and subject.empty and not subject.total:
+        filters.append(("unresolved", "generic"))
+    if counted == "folders":
+        kind = "count.folders"
+        if re.search(r"top[- ]level", pre + snippet, re.IGNORECASE):
+            filters.append(("level", "top"))
+    elif subject.problems:
+        kind = "count.problems"
+    elif subject.pattern or subject.tokens:
+        kind = "count.family"
+    elif subject.folder:
+        kind = "count.folder"
+    elif subject.kinds:
+        kind = "count.type"
+    elif subject.unknown or subject.per_item or subject.generic and not subject.total:
+        kind = "count.family"
+    elif counted == "files" and not subject.total and not _TOTAL_EVIDENCE.search(pre):
+        # "47 files" with nothing saying which files: not silently the corpus total.
+        kind = "count.family"
+        filters.append(("unresolved", "unnamed"))
+    else:
+        kind = "count.total"
+    subject_text = subject.pattern or subject.folder or " ".join(subject.tokens) or ",".join(
+        subject.kinds) or " ".join(subject.unknown)
+    return Claim(
+        line=block.at(number.start), text=snippet, kind=kind, subject=subject_text,
+        value=number.value, unit="%" if number.unit == "%" else counted,
+        decimals=number.decimals, qualifier=_qualifier_before(block.text, number.start),
+        filters=tuple(filters), section=block.section,
+    )
+
+
+_TOTAL_EVIDENCE = re.compile(
+    r"\b(?:there\s+(?:are|were|is)|we\s+(?:found|analy[sz]ed|scanned|counted|have|looked\s+at|"
+    r"reviewed|processed|inventoried)|contains?|contained|containing|holds?|held|has|have|had|"
+    r"comprises?|consists?\s+of|includes?|totals?|total\s+of|across|in\s+total|overall|"
+    r"altogether|corpus|dataset|collection|inventory|всего|insgesamt|enthält|umfasst|"
+    r"содержит|включает|total|analy[sz]ed|scanned|found|counted)\b", re.IGNORECASE)
+
+
+def _no_files_claims(block: _Block, hints: Hints, out: list[Claim]) -> None:
+    """ "There are no txt files": a count of zero."""
+    pattern = rf"\b(?:no|zero)\s+(?P<mods>(?:[^\s,;()]+\s+){{0,2}}?){_FILEW}\b"
+    for match in re.finditer(pattern, block.text, re.IGNORECASE):
+        if not block.free(match.start(), match.end()):
+            continue
+        subject = _read_subject(match.group("mods"), hints)
+        if subject.empty or subject.unknown:
+            continue
+        number = _Number(match.start(), match.end(), 0.0, 0, "", words=True)
+        out.append(_count_from_subject(block, number, subject, "files",
+                                       _snippet(match.group(0)), ""))
+
+
+# -- metrics -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Mention:
+    start: int
+    end: int
+    group: str
+    unit: str
+    stat: str
+    name: str
+
+
+_METRIC_IDENTIFIER = re.compile(
+    r"^(?:mean|avg|average|median|max|min|p\d\d|total|std)_|"
+    r"_(?:s|ms|sec|secs|seconds|mb|gb|kb|bytes|count|tokens|per_second|per_s|rate|pct|percent|"
+    r"ratio|time|duration|latency|size)$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=64)
+def _hint_metric_pattern(metrics: frozenset[str]) -> re.Pattern[str] | None:
+    names = sorted((m for m in metrics if len(m) >= 3 and not re.fullmatch(r"[\d\W]+", m)),
+                   key=len, reverse=True)
+    if not names:
+        return None
+    parts = [re.escape(name).replace("_", "[_ ]") for name in names]
+    return re.compile(r"(?<![\w/.])(?:" + "|".join(parts) + r")(?![\w/])", re.IGNORECASE)
+
+
+def _mentions(block: _Block, hints: Hints) -> list[_Mention]:
+    text = block.text
+    found: list[_Mention] = []
+
+    def add(start: int, end: int, name: str) -> None:
+        if not block.free(start, end):
+            return
+        if any(not (end <= m.start or start >= m.end) for m in found):
+            return
+        group, stat, unit = metric_group(name)
+        after = re.match(r"\s*\((?P<u>ms|s|sec|seconds|tok/s|tokens/s|MB)\)", text[end:])
+        if after:
+            unit = _normal_unit(after.group("u"))
+            end += after.end()
+        found.append(_Mention(start, end, group, unit, stat, name))
+
+    hint_pattern = _hint_metric_pattern(hints.metrics)
+    if hint_pattern is not None:
+        for match in hint_pattern.finditer(text):
+            add(match.start(), match.end(), match.group(0))
+    for match in _IDENTIFIER.finditer(text):
+        name = match.group(0)
+        if _METRIC_IDENTIFIER.search(name) or metric_group(name)[0] in _KNOWN_GROUPS:
+            add(match.start(), match.end(), name)
+    for pattern, _group in _METRIC_ALIAS_RE:
+        for match in pattern.finditer(text):
+            add(match.start(), match.end(), match.group(0))
+    found.sort(key=lambda m: m.start)
+    return found
+
+
+_GAP_END = re.compile(
+    rf"(?:[:=~≈(]|—|–|\s-|\b(?:is|was|were|are|of|at|to|from|between|around|about|ranged|"
+    rf"ranging|ranges|varied|varies|varying|spanned|spans|"
+    rf"approximately|roughly|reach(?:ed|es)?|averag(?:ed|es|ing)|hit|peak(?:ed|s)?(?:\s+at)?|"
+    rf"stood\s+at|came\s+to|comes\s+to|equals?|equal\s+to|stays?\s+at|stayed\s+at|"
+    rf"составил\w*|был\w*|равн\w*|beträgt|betrug|lag\s+bei|liegt\s+bei|bei|von|est|es|de))"
+    rf"\s*(?:{_QUAL_RE}\s*)?$|^\s*$",
+    re.IGNORECASE,
+)
+_BOUND_WORDS = re.compile(r"\b(?:than|below|under|above|over|less|more|up to|at most|at least|"
+                          r"within|exceed\w*|beyond)\b", re.IGNORECASE)
+_DELTA_WORDS = re.compile(r"\b(?:by|improv\w*|increas\w*|decreas\w*|drop\w*|faster|slower|"
+                          r"higher|lower|gain\w*|loss|diff\w*)\b", re.IGNORECASE)
+_MEASURE_UNITS = frozenset({"ms", "s", "min", "h", "%", "GB", "MB", "kB", "GiB", "MiB"})
+
+
+def _metric_claims(block: _Block, numbers: Sequence[_Number], hints: Hints,
+                   out: list[Claim]) -> None:
+    text = block.text
+    mentions = _mentions(block, hints)
+    previous: Claim | None = None
+    previous_end = -1
+    emitted: list[Claim] = []
+    for index, number in enumerate(numbers):
+        start, end = _sentence_bounds(text, number.start)
+        prior_end = numbers[index - 1].end if index else 0
+        chosen: _Mention | None = None
+        gap = ""
+        for mention in reversed(mentions):
+            if mention.end > number.start:
+                continue
+            if mention.start >= start and mention.end >= prior_end:
+                gap = text[mention.end:number.start]
+                if len(gap) <= 60 and _GAP_END.search(gap) and not re.search(r"[;|]", gap):
+                    chosen = mention
+            break
+        if chosen is None:
+            # "120 ms TTFT", "0.42 s of TTFT".
+            for mention in mentions:
+                if mention.start < number.end:
+                    continue
+                between = text[number.end:mention.start]
+                if mention.start <= end and len(between) <= 12 and re.fullmatch(
+                        rf"\s*(?:of\s+)?(?:{_STAT_RE}\s+)?", between, re.IGNORECASE):
+                    chosen = mention
+                break
+        unit = number.unit
+        following = numbers[index + 1] if index + 1 < len(numbers) else None
+        if chosen is None and not unit and following is not None and following.unit == "tok/s" \
+                and _RANGE_BETWEEN.match(text[number.end:following.start]):
+            unit = "tok/s"  # "59.83 to 65.99 tokens/s": the unit follows the range
+        if chosen is None and unit == "tok/s":
+            chosen = _Mention(number.start, number.end, "throughput", "tok/s", "", "tok/s")
+        range_gap = text[previous_end:number.start] if previous is not None else ""
+        if previous is not None and previous_end > start and re.fullmatch(
+                r"\s*\(\s*(?:or\s+|i\.e\.\s+|≈\s*|~\s*)?", range_gap) and unit:
+            # "88.6 ms (0.0886 s)": the same value restated in another unit.
+            claim = replace(_range_end(previous, block, number), qualifier=previous.qualifier)
+            emitted.append(claim)
+            previous, previous_end = claim, number.end
+            continue
+        if previous is not None and previous_end > start and _RANGE_BETWEEN.match(range_gap) and (
+                chosen is None or chosen.group == previous.subject and (
+                    not unit or chosen.start >= number.start)):
+            # The second end of a range: "TTFT ranged from 0.21 to 0.56 s".
+            claim = _range_end(previous, block, number)
+            if claim.unit and not previous.unit and emitted and emitted[-1] is previous:
+                fixed = replace(previous, unit=claim.unit)
+                emitted[-1] = fixed
+            emitted.append(claim)
+            previous, previous_end = claim, number.end
+            continue
+        if chosen is None:
+            previous = None
+            if unit in _MEASURE_UNITS and not number.words:
+                emitted.append(_untied(block, number, start))
+            continue
+        floor = max(start, chosen.start - 30, prior_end)
+        stat = chosen.stat or _stat_near(text, floor, number.start)
+        qualifier = stat
+        window = text[max(start, chosen.start):number.start]
+        if _BOUND_WORDS.search(window) or _qualifier_before(text, number.start) in (
+                "over", "under", "at least", "at most"):
+            qualifier = "bound"
+        elif _DELTA_WORDS.search(gap):
+            qualifier = "delta"
+        elif _qualifier_before(text, number.start) == "about":
+            qualifier = "about" if not stat else stat
+        snippet_start = min(chosen.start, number.start)
+        snippet_end = max(chosen.end, number.end)
+        claim = Claim(
+            line=block.at(number.start), text=_snippet(text[snippet_start:snippet_end]),
+            kind="metric", subject=chosen.group, value=number.value, unit=unit or chosen.unit,
+            decimals=number.decimals, qualifier=qualifier, name=chosen.name,
+            section=block.section,
+        )
+        emitted.append(claim)
+        previous, previous_end = claim, number.end
+    out.extend(emitted)
+
+
+def _untied(block: _Block, number: _Number, sentence_start: int) -> Claim:
+    """A measurement the text does not tie to a metric: shown, never judged."""
+    text = block.text
+    words = re.findall(r"[^\W\d_][\w-]*", text[max(sentence_start, number.start - 40):
+                                               number.start])
+    name = " ".join(words[-3:])
+    return Claim(line=block.at(number.start), text=_snippet(
+        text[max(sentence_start, number.start - 30):number.end]), kind="metric", subject="",
+        value=number.value, unit=number.unit, decimals=number.decimals, name=name,
+        section=block.section)
+
+
+def _range_end(previous: Claim, block: _Block, number: _Number) -> Claim:
+    return Claim(
+        line=block.at(number.start), text=_snippet(block.text[number.start:number.end]),
+        kind="metric", subject=previous.subject, value=number.value,
+        unit=number.unit or previous.unit, decimals=number.decimals,
+        qualifier=previous.qualifier, name=previous.name, section=block.section,
+    )
+
+
+def _stat_near(text: str, start: int, end: int) -> str:
+    match = None
+    for match in re.finditer(rf"(?<![\w]){_STAT_RE}(?![\w])", text[start:end], re.IGNORECASE):
+        pass
+    if match is None:
+        return ""
+    word = match.group(0).lower()
+    if re.fullmatch(r"p\d\d", word):
+        return word
+    return _STAT_NORMAL.get(word, word)
+
+
+# -- paths as claims ---------------------------------------------------------------------------
+
+_MISSING_AFTER = re.compile(
+    r"^\W{0,3}\s*(?:(?:file|folder|directory)\s+)?(?:(?:is|are|was|were)\s+(?:missing|absent|"
+    r"not\s+present|not\s+found|nowhere)|(?:does|do)(?:\s+not|n't)\s+exist|not\s+found|"
+    r"(?:is|are)\s+not\s+in\s+the\s+corpus|no\s+longer\s+exists?|could\s+not\s+be\s+found|"
+    r"отсутству\w*|fehlt)",
+    re.IGNORECASE)
+_MISSING_BEFORE = re.compile(
+    r"(?:\bmissing|\babsent|\bno\s+(?:such\s+)?(?:file|folder|directory)(?:\s+(?:named|called))?|"
+    r"\bthere\s+is\s+no|\bwithout\s+(?:a|any)|\blacks?\s+(?:a|any)?|отсутству\w*)\W{0,3}\s*"
+    r"(?:file|folder|directory)?\s*:?\s*$",
+    re.IGNORECASE)
+
+
+def _path_claims(block: _Block, out: list[Claim]) -> None:
+    text = block.text
+    for index, (start, end, path) in enumerate(block.paths):
+        if index in block.used_paths:
+            continue
+        after = text[end:end + 60]
+        before = text[max(0, start - 40):start]
+        missing = bool(_MISSING_AFTER.match(after) or _MISSING_BEFORE.search(before))
+        out.append(Claim(line=block.at(start), text=path, kind="path.missing" if missing
+                         else "path.exists", subject=path, section=block.section))
+
+
+# -- tables ------------------------------------------------------------------------------------
+
+_TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_COUNT_HEADER = re.compile(rf"^(?:count|files|file count|number(?: of files)?|#|n|total|"
+                           rf"количество|anzahl|nombre|cantidad|{_FILEW}|# ?files)$",
+                           re.IGNORECASE)
+_SHARE_HEADER = re.compile(r"^(?:share|percent(?:age)?|%|% of files|fraction|доля)$", re.I)
+
+
+def _cells(line: str) -> list[str]:
+    match = _TABLE_ROW.match(line)
+    if not match:
+        return []
+    return [c.strip() for c in re.split(r"(?<!\\)\|", match.group(1))]
+
+
+def _table_sentences(lines: Sequence[tuple[int, str]]) -> dict[int, str]:
+    """Rows of Markdown tables rewritten as sentences the text rules can read."""
+    rewritten: dict[int, str] = {}
+    index = 0
+    while index < len(lines):
+        if not _TABLE_ROW.match(lines[index][1]):
+            index += 1
+            continue
+        block: list[tuple[int, str]] = []
+        while index < len(lines) and _TABLE_ROW.match(lines[index][1]):
+            block.append(lines[index])
+            index += 1
+        header: list[str] | None = None
+        for position, (row_number, row_line) in enumerate(block):
+            if _TABLE_RULE.match(row_line):
+                rewritten[row_number] = ""
+                continue
+            following = block[position + 1][1] if position + 1 < len(block) else ""
+            if _TABLE_RULE.match(following):
+                # A row above a rule is a header, even when two tables touch.
+                header = [_clean(c).strip() for c in _cells(row_line)]
+                rewritten[row_number] = ""
+                continue
+            cells = [_clean(c).strip() for c in _cells(row_line)]
+            rewritten[row_number] = _row_sentence(header, cells)
+    return rewritten
+
+
+def _row_sentence(header: list[str] | None, cells: list[str]) -> str:
+    if not cells:
+        return ""
+    label = cells[0]
+    if len(cells) == 2:
+        second = header[1] if header and len(header) > 1 else ""
+        if _COUNT_HEADER.match(second) and not re.search(_FILEW, label, re.I):
+            return f"{label} files: {cells[1]}"
+        if _SHARE_HEADER.match(second):
+            return f"{label} files: {cells[1].rstrip('%').strip()}%"
+        if not second or not _is_metric_header(second):
+            return f"{label}: {cells[1]}"
+    if header is None:
+        return " | ".join(cells)
+    parts: list[str] = []
+    for position, cell in enumerate(cells[1:], start=1):
+        column = header[position] if position < len(header) else ""
+        if not cell or not re.search(r"\d", cell):
+            continue
+        if _COUNT_HEADER.match(column):
+            name = label if re.search(_FILEW, label, re.I) else f"{label} files"
+            parts.append(f"{name}: {cell}")
+        elif _SHARE_HEADER.match(column):
+            parts.append(f"{label} files: {cell.rstrip('%').strip()}%")
+        elif column:
+            parts.append(f"{label} — {column}: {cell}")
+        else:
+            parts.append(f"{label}: {cell}")
+    return " ; ".join(parts)
+
+
+def _is_metric_header(column: str) -> bool:
+    group, _stat, _unit = metric_group(column)
+    return group in _KNOWN_GROUPS
+
+
+_KNOWN_GROUPS = frozenset({"ttft", "throughput", "prompt_eval", "load", "eval", "eval_count",
+                           "prompt_tokens", "context_tokens", "latency", "num_ctx", "num_gpu",
+                           "binary_size", "wall", "compile", "link", "configure", "test",
+                           "total", "temperature"})
+
+
+# -- language ----------------------------------------------------------------------------------
+
+
+def _language_claims(lines: Sequence[tuple[int, str]], out: list[Claim]) -> None:
+    """One claim per run of paragraphs in one language: a drift shows where it starts."""
+    blocks: list[tuple[int, str, str]] = []  # first line, text, language
+    current: list[tuple[int, str]] = []
+
+    def close() -> None:
+        if current:
+            body = "\n".join(text for _, text in current)
+            blocks.append((current[0][0], body, detect_language(body)))
+            current.clear()
+
+    for number, text in lines:
+        if not text.strip() or _HEADING_MARKER.match(text):
+            close()
+            if _HEADING_MARKER.match(text):
+                current.append((number, text))
+                close()
+            continue
+        current.append((number, text))
+    close()
+    runs: list[tuple[int, str, str]] = []
+    for first, body, language in blocks:
+        if language == "und" or runs and runs[-1][2] == language:
+            continue
+        runs.append((first, body, language))
+    if not runs:
+        first_line = next((n for n, t in lines if t.strip()), lines[0][0] if lines else 1)
+        runs.append((first_line, next((t for _, t in lines if t.strip()), ""), "und"))
+    for first, body, language in runs:
+        snippet = _snippet(_clean(body.splitlines()[0]) if body else "")[:80]
+        out.append(Claim(line=first, text=snippet, kind="language", subject=language))
+
+
+# -- the public entry point --------------------------------------------------------------------
+
+
+def extract_claims(
+    report: ParsedReport | str,
+    *,
+    hints: Hints = NO_HINTS,
+    harness: str = "text",
+) -> list[Claim]:
+    """Every claim the report makes, in line order. Never raises on any string.
+
+    ``harness="exact"`` emits one ``harness.*`` claim per line the harness wrote (header and
+    harness sections), to be compared with the run record; ``harness="text"`` reads those
+    lines like the model's text, except the Metrics table and phase timings (facts about the
+    run, not the corpus) and the Persona Prompt (instructions, not claims).
+    """
+    parsed = report if isinstance(report, ParsedReport) else parse_report(report)
+    out: list[Claim] = []
+    model = parsed.model_lines
+    model_numbers = {n for n, _ in model}
+    header_lines: list[tuple[int, str]] = []
+    if parsed.model_first_line > 1:
+        header_lines = [(n, parsed.lines[n - 1]) for n in range(1, parsed.model_first_line)
+                        if parsed.lines[n - 1].strip() not in ("", MODEL_START)]
+    harness_lines: list[tuple[Section, int, str]] = []
+    for section in parsed.harness_sections:
+        for offset, text in enumerate(section.body, start=1):
+            number = section.line + offset
+            if number in model_numbers or not text.strip() or text.strip() == MODEL_END:
+                continue
+            harness_lines.append((section, number, text))
+    if harness == "exact":
+        for number, text in header_lines:
+            is_date = bool(_HEADER_DATE.match(text))
+            out.append(Claim(line=number, text=_snippet(_clean(text)) or text.strip(),
+                             kind="time.report_date" if is_date else "harness.header",
+                             subject=text, section="header"))
+        for section, number, text in harness_lines:
+            if _TABLE_RULE.match(text):
+                continue
+            key = section.key.replace(" ", "_")
+            out.append(Claim(line=number, text=_snippet(_clean(text)) or text.strip(),
+                             kind=f"harness.{key}", subject=text, section=section.key))
+    else:
+        for number, text in header_lines:
+            if _HEADER_DATE.match(text):
+                _extract_lines([(number, text)], hints, "header", out)
+        by_section: dict[str, list[tuple[int, str]]] = {}
+        for section, number, text in harness_lines:
+            by_section.setdefault(section.key, []).append((number, text))
+        for key, lines in by_section.items():
+            if key == "persona prompt":
+                continue
+            if key == "metrics":
+                for number, text in lines:
+                    if _TABLE_ROW.match(text) and not _TABLE_RULE.match(text) and re.search(
+                            r"\d", text):
+                        out.append(Claim(line=number, text=_snippet(_clean(text)),
+                                         kind="harness.metrics", section=key))
+                continue
+            kept = [(n, t) for n, t in lines if not _PHASE_LINE.match(t)]
+            _extract_lines(kept, hints, key, out)
+    _extract_lines(model, hints, "model", out)
+    _language_claims(model, out)
+    out.sort(key=lambda c: (c.line, c.kind == "language"))
+    return out
+
+
+_HEADER_DATE = re.compile(r"^\s*[-*]\s+\*\*date:?\*\*", re.IGNORECASE)
+_PHASE_LINE = re.compile(r"^\s*[-*]\s+\w+ (?:phase|prompt shortened)", re.IGNORECASE)
+
+
+def _extract_lines(lines: Sequence[tuple[int, str]], hints: Hints, section: str,
+                   out: list[Claim]) -> None:
+    for block in _blocks(lines, section):
+        _extract_block(block, hints, out)
+
+
+def _blocks(lines: Sequence[tuple[int, str]], section: str) -> list[_Block]:
+    """Paragraphs: a list item, a heading, a table row each stand alone; prose lines join."""
+    tables = _table_sentences(lines)
+    blocks: list[_Block] = []
+    pending: list[tuple[int, str]] = []
+    in_comment = False
+
+    def flush() -> None:
+        if pending:
+            starts: list[tuple[int, int]] = []
+            parts: list[str] = []
+            offset = 0
+            separators: list[str] = []
+            for position, (number, text) in enumerate(pending):
+                starts.append((offset, number))
+                parts.append(text)
+                offset += len(text) + 1
+                if position:
+                    separators.append(" " if _continues(pending[position - 1][1], text)
+                                      else "\n")
+            original = parts[0]
+            cleaned = _clean(parts[0])
+            for separator, part in zip(separators, parts[1:]):
+                original += separator + part
+                cleaned += separator + _clean(part)
+            blocks.append(_Block(starts, original, cleaned, section))
+            pending.clear()
+
+    for number, raw in lines:
+        stripped = raw.strip()
+        if in_comment or stripped.startswith("<!--"):
+            flush()
+            in_comment = not stripped.endswith("-->")
+            continue
+        if not stripped or len(raw) > 5000 or stripped in (MODEL_START, MODEL_END):
+            flush()
+            continue
+        if number in tables:
+            flush()
+            if tables[number]:
+                pending.append((number, tables[number]))
+                flush()
+            continue
+        starts_item = bool(_LIST_MARKER.match(raw) or _HEADING_MARKER.match(raw) or
+                           _BOLD_LINE.match(raw) or stripped.startswith(("```", ">")))
+        if starts_item:
+            flush()
+        pending.append((number, raw))
+        if _HEADING_MARKER.match(raw) or _BOLD_LINE.match(raw) or stripped.startswith("```"):
+            flush()
+    flush()
+    return blocks
+
+
+_CONTINUING_END = re.compile(
+    r"(?:[,;:(–—-]|\b(?:between|and|or|of|the|a|an|to|from|in|is|was|are|were|with|for|by|at|"
+    r"on|than|plus|that|which|as|its|their|vom|von|bis|und|der|die|das|den|dem|im|am|zu|mit|"
+    r"и|в|на|с|по|от|до|из))\s*$", re.IGNORECASE)
+
+
+def _continues(previous: str, following: str) -> bool:
+    """Whether a line break sits inside a sentence (wrapped prose), not between statements."""
+    first = following.lstrip()[:1]
+    return bool(first) and (first.islower() or first in "`(\"'") or bool(
+        _CONTINUING_END.search(previous))
+
+
+def _extract_block(block: _Block, hints: Hints, out: list[Claim]) -> None:
+    _find_paths(block, hints)
+    _find_dates(block)
+    _time_claims(block, out)
+    numbers = _numbers(block)
+    remaining: list[_Number] = []
+    for number in numbers:
+        if not block.free(number.start, number.end):
+            continue
+        claim = _size_claim(block, number) or _count_claim(block, number, hints)
+        if claim is None:
+            remaining.append(number)
+            continue
+        out.append(claim)
+        block.taken.append((number.start, number.end))
+        _mark_subject_paths(block, claim, number)
+    _no_files_claims(block, hints, out)
+    _metric_claims(block, [n for n in remaining if not n.words], hints, out)
+    _path_claims(block, out)
+
+
+def _mark_subject_paths(block: _Block, claim: Claim, number: _Number) -> None:
+    """A path that names what a count counts is checked by that count, not twice."""
+    if not claim.kind.startswith("count") or not claim.subject:
+        return
+    subject = claim.subject.strip("/").lower()
+    for index, (start, end, path) in enumerate(block.paths):
+        clean = path.strip("/").lower()
+        near = abs(number.start - end) < 40 or abs(start - number.end) < 40
+        if near and (clean == subject or clean.endswith("/" + subject) or subject.endswith(
+                "/" + clean)):
+            block.used_paths.add(index)
+
+
+def claims_in_lines(lines: Iterable[tuple[int, str]], hints: Hints = NO_HINTS) -> list[Claim]:
+    """Claims of loose lines (no sections, no language claim): for tests and tools."""
+    out: list[Claim] = []
+    _extract_lines(list(lines), hints, "model", out)
+    return out

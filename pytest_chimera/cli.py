@@ -1,0 +1,255 @@
+"""The ``chimera`` console script: ``chimera verify`` and the subcommands that join it.
+
+Each subcommand is a :class:`Command` in :data:`COMMANDS`: it adds its own arguments and runs
+on the parsed namespace, returning the exit status. Exit statuses are shared: 0 the check
+passed, 1 it failed, 2 the input or the usage was bad (the message on stderr names what is at
+fault; no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+from .faithfulness import FaithfulnessResult, verify
+from .inventory import CorpusError, scan_corpus
+from .report import MODEL_START, parse_report
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+MAX_REPORT_BYTES = 16 * 1024 * 1024
+
+
+class InputError(Exception):
+    """Bad input for a subcommand; the message names the file or argument at fault."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One ``chimera`` subcommand."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def register(command: Command) -> Command:
+    COMMANDS[command.name] = command
+    return command
+
+
+# -- verify -----------------------------------------------------------------------------------
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; give 0 or more")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value} is outside 0..1")
+    return value
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO date or time (2025-11-02T10:00:00Z)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _configure_verify(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("report", type=Path, help="the Markdown report to check")
+    parser.add_argument("--corpus", type=Path, required=True,
+                        help="the folder of benchmark artifacts the report describes")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object (schemas/verdict.schema.json)")
+    parser.add_argument("--max-contradicted", type=_non_negative_int, default=0, metavar="N",
+                        help="fail when more claims than this are contradicted (default 0)")
+    parser.add_argument("--min-faithfulness", type=_share, default=0.0, metavar="F",
+                        help="fail when supported/(supported+contradicted) is under F "
+                             "(default 0)")
+    parser.add_argument("--fail-on-unverifiable", action="store_true",
+                        help="fail when any claim cannot be verified")
+    record = parser.add_mutually_exclusive_group()
+    record.add_argument("--run-record", type=Path, metavar="RUN.json",
+                        help="check the harness sections against this run record (default: "
+                             "REPORT's sibling <stem>.json, or run.json beside a harness "
+                             "report)")
+    record.add_argument("--no-run-record", action="store_true",
+                        help="do not look for a run record; read harness sections as text")
+    parser.add_argument("--language", default="en",
+                        help="the language the report was asked for (ISO 639-1, default en)")
+    parser.add_argument("--run-date", type=_moment, metavar="ISO",
+                        help="when the report was written (default: the run record's date)")
+
+
+def _read_report(path: Path) -> str:
+    if not path.exists():
+        raise InputError(f"report {path} does not exist")
+    if path.is_dir():
+        raise InputError(f"report {path} is a folder, not a file")
+    try:
+        data = path.read_bytes()[: MAX_REPORT_BYTES + 1]
+    except OSError as exc:
+        raise InputError(f"report {path} cannot be read: {exc.strerror}") from None
+    if len(data) > MAX_REPORT_BYTES:
+        raise InputError(f"report {path} is over {MAX_REPORT_BYTES // 2**20} MiB; not a report")
+    if b"\x00" in data:
+        raise InputError(f"report {path} is binary, not Markdown text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"report {path} is not UTF-8 text (byte {exc.start} cannot be decoded)") from None
+
+
+def _sibling_record(report: Path, text: str) -> Path | None:
+    by_stem = report.with_suffix(".json")
+    if by_stem.is_file():
+        return by_stem
+    beside = report.with_name("run.json")
+    # run.json belongs to the report only when the report is a harness artifact.
+    if beside.is_file() and MODEL_START in text:
+        return beside
+    return None
+
+
+def _read_record(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise InputError(f"run record {path} does not exist")
+    if path.is_dir():
+        raise InputError(f"run record {path} is a folder, not a file")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"run record {path} cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"run record {path} is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"run record {path} is not JSON: {exc.msg} at line {exc.lineno}"
+                         ) from None
+    if isinstance(document, dict) and isinstance(document.get("run"), dict):
+        document = document["run"]
+    if not isinstance(document, dict) or "run_date" not in document:
+        raise InputError(f"run record {path} is not a run record (no run_date)")
+    return document
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    out: TextIO = sys.stdout
+    report_path: Path = args.report
+    text = _read_report(report_path)
+    record_path: Path | None = None
+    note = ""
+    if args.run_record is not None:
+        record_path = args.run_record
+    elif not args.no_run_record:
+        record_path = _sibling_record(report_path, text)
+        if record_path is not None:
+            note = f"using run record {record_path} (found beside the report; " \
+                   f"--no-run-record to skip it)"
+    record = _read_record(record_path) if record_path is not None else None
+    try:
+        inventory = scan_corpus(args.corpus)
+    except CorpusError as exc:
+        raise InputError(str(exc)) from None
+    result = verify(parse_report(text), inventory, run_date=args.run_date, run_record=record,
+                    expected_language=args.language, report_name=report_path.name)
+    thresholds = (args.max_contradicted, args.min_faithfulness, args.fail_on_unverifiable)
+    faithful = result.faithful(*thresholds)
+    if args.json:
+        document = result.as_json(*thresholds)
+        document["run_record_path"] = str(record_path) if record_path else None
+        json.dump(document, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        if note:
+            out.write(note + "\n")
+        _print_human(result, thresholds, faithful, out)
+    return EXIT_OK if faithful else EXIT_FAILED
+
+
+def _print_human(result: FaithfulnessResult, thresholds: tuple[int, float, bool],
+                 faithful: bool, out: TextIO) -> None:
+    for verdict in result.verdicts:
+        out.write(f"{verdict.verdict:<13} {result.describe(verdict)}\n")
+    for reason in result.failures(*thresholds):
+        # The claim lines were printed above; only the thresholds broken are new.
+        if not reason.startswith(f"{result.report_name}:"):
+            out.write(f"FAIL: {reason}\n")
+    state = "faithful" if faithful else "NOT faithful"
+    out.write(f"{result.report_name}: {result.summary()} — {state}\n")
+
+
+register(Command(
+    name="verify",
+    help="check every factual claim of a report against a corpus",
+    configure=_configure_verify,
+    run=_run_verify,
+))
+
+
+# -- main -------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chimera", description="Tools for reports written by local LLM agents.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS.values():
+        sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
+        command.configure(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``chimera``; returns the exit status (0 passed, 1 failed, 2 bad input or usage)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:  # argparse reports usage errors itself, then exits
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command is None:
+        parser.print_usage(sys.stderr)
+        sys.stderr.write("chimera: error: name a command: " + ", ".join(COMMANDS) + "\n")
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command].run(args)
+    except InputError as exc:
+        sys.stderr.write(f"chimera {args.command}: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write(f"chimera {args.command}: interrupted\n")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader (``| head``) went away: nothing is left to tell it.
+        sys.stderr.close()
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1150 @@
+"""Claims × the corpus inventory → verdicts: is what the report states about the corpus true?
+
+Every verdict is one of three, and the line between them is the contract users rely on:
+
+* **supported** — the corpus shows the claim is true (within the rounding its digits imply);
+* **contradicted** — the corpus definitively says otherwise; the verdict carries the truth;
+* **unverifiable** — the claim cannot be tied to anything checkable (a family of files the
+  words do not identify, a metric the corpus does not hold, a date with nothing to compare).
+
+Where wording admits several readings ("gemma3: 9 files" — the folder, or every file with
+gemma3 in its name?) a claim is supported when any reasonable reading makes it true, and
+contradicted only when none does. A date without a time zone is read in any zone from UTC-12
+to UTC+14. Nothing here is probabilistic: the same report and corpus always give the same
+verdicts.
+
+:class:`InventoryIndex` precomputes what the checks need (counts per kind and folder, path
+suffixes, file-name tokens, sorted metric values with their statistics) once per inventory;
+:func:`verify` reuses it across reports.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fnmatch
+import math
+import re
+import statistics
+import weakref
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from .claims import (
+    KIND_LABEL,
+    Claim,
+    Hints,
+    extract_claims,
+    metric_group,
+    name_tokens,
+)
+from .inventory import FileInventory, FileRecord, MetricSeries
+from .report import ParsedReport, parse_report, render_report
+
+__all__ = [
+    "CONTRADICTED",
+    "SUPPORTED",
+    "UNVERIFIABLE",
+    "FaithfulnessResult",
+    "InventoryIndex",
+    "Verdict",
+    "verify",
+    "verify_text",
+]
+
+SUPPORTED = "supported"
+CONTRADICTED = "contradicted"
+UNVERIFIABLE = "unverifiable"
+VERDICTS = (SUPPORTED, CONTRADICTED, UNVERIFIABLE)
+
+LANGUAGE_NAMES = {
+    "en": "English", "ru": "Russian", "de": "German", "fr": "French", "es": "Spanish",
+    "pt": "Portuguese", "it": "Italian", "nl": "Dutch", "zh": "Chinese", "ja": "Japanese",
+    "ko": "Korean", "ar": "Arabic", "he": "Hebrew", "hi": "Hindi", "el": "Greek", "th": "Thai",
+}
+
+# A date written without a zone may be local time anywhere from UTC-12 to UTC+14.
+_ZONE_EARLIEST = timedelta(hours=-12)
+_ZONE_LATEST = timedelta(hours=14)
+_APPROX_SHARE = 0.10  # "about 40 KB" is true within 10 %
+# Small integers and settings match by chance; they are no evidence of a misattribution.
+_INDEX_GROUPS = frozenset({"prompt_id", "turn", "jobs", "requests", "num_ctx", "num_gpu",
+                           "temperature", "warnings"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the corpus says about one claim."""
+
+    claim: Claim
+    verdict: str  # supported, contradicted or unverifiable
+    truth: str | None  # what the corpus holds, in words; None when nothing applies
+    message: str  # one line that explains the verdict
+
+    def as_json(self) -> dict[str, Any]:
+        claim = self.claim
+        return {
+            "line": claim.line,
+            "text": claim.text,
+            "kind": claim.kind,
+            "verdict": self.verdict,
+            "truth": self.truth,
+            "message": self.message,
+            "section": claim.section,
+            "subject": claim.subject,
+            "value": claim.value,
+            "unit": claim.unit,
+        }
+
+
+@dataclass(frozen=True)
+class FaithfulnessResult:
+    """The verdicts on every claim of one report, and the figures derived from them."""
+
+    verdicts: tuple[Verdict, ...]
+    report_name: str = "report.md"
+    expected_language: str = "en"
+    run_record_used: bool = False
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Verdicts on every claim, the harness's lines included."""
+        return _tally(self.verdicts)
+
+    @property
+    def report_counts(self) -> dict[str, int]:
+        """Verdicts on the report's own claims: its text and its date, not harness sections."""
+        return _tally([v for v in self.verdicts if _own(v.claim)])
+
+    @property
+    def faithfulness(self) -> float:
+        """supported / (supported + contradicted) over the report's own claims.
+
+        1.0 when none could be decided: a report that makes no checkable claim has stated
+        nothing false; ``failures(fail_on_unverifiable=True)`` is the way to demand claims.
+        Lines the harness wrote (Workflow Summary, Data Summary, Metrics, header) are left
+        out of the ratio because they would dilute it with some twenty always-true lines; a
+        wrong one still counts as contradicted and fails the report.
+        """
+        counts = self.report_counts
+        decided = counts[SUPPORTED] + counts[CONTRADICTED]
+        return counts[SUPPORTED] / decided if decided else 1.0
+
+    @property
+    def contradicted(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.verdict == CONTRADICTED]
+
+    @property
+    def unverifiable(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.verdict == UNVERIFIABLE]
+
+    def describe(self, verdict: Verdict) -> str:
+        """``report.md:30  "JSON: 81"  — the corpus has 47 JSON files``."""
+        return f'{self.report_name}:{verdict.claim.line}  "{verdict.claim.text}"  — ' \
+               f"{verdict.message}"
+
+    def failures(self, max_contradicted: int = 0, min_faithfulness: float = 0.0,
+                 fail_on_unverifiable: bool = False) -> list[str]:
+        """Why the report fails these thresholds, one line each; empty when it passes.
+
+        The first lines give each threshold broken; then one line per contradicted claim (and
+        per unverifiable claim when those fail the report), in report order.
+        """
+        counts = self.counts
+        reasons: list[str] = []
+        if counts[CONTRADICTED] > max_contradicted:
+            reasons.append(f"{counts[CONTRADICTED]} claim(s) contradicted "
+                           f"(at most {max_contradicted} allowed)")
+        if self.faithfulness < min_faithfulness:
+            reasons.append(f"faithfulness {self.faithfulness:.3f} is under the minimum "
+                           f"{min_faithfulness:.3f}")
+        if fail_on_unverifiable and counts[UNVERIFIABLE]:
+            reasons.append(f"{counts[UNVERIFIABLE]} claim(s) could not be verified")
+        if not reasons:
+            return []
+        lines = list(reasons)
+        lines.extend(self.describe(v) for v in self.contradicted)
+        if fail_on_unverifiable:
+            lines.extend(self.describe(v) + "  [unverifiable]" for v in self.unverifiable)
+        return lines
+
+    def faithful(self, max_contradicted: int = 0, min_faithfulness: float = 0.0,
+                 fail_on_unverifiable: bool = False) -> bool:
+        return not self.failures(max_contradicted, min_faithfulness, fail_on_unverifiable)
+
+    def summary(self) -> str:
+        counts = self.counts
+        return (f"{counts['total']} claims: {counts[SUPPORTED]} supported, "
+                f"{counts[CONTRADICTED]} contradicted, {counts[UNVERIFIABLE]} unverifiable; "
+                f"faithfulness {self.faithfulness:.3f}")
+
+    def as_json(self, max_contradicted: int = 0, min_faithfulness: float = 0.0,
+                fail_on_unverifiable: bool = False) -> dict[str, Any]:
+        """The shape of schemas/verdict.schema.json."""
+        return {
+            "report": self.report_name,
+            "faithful": self.faithful(max_contradicted, min_faithfulness, fail_on_unverifiable),
+            "faithfulness": round(self.faithfulness, 6),
+            "counts": self.counts,
+            "report_counts": self.report_counts,
+            "thresholds": {
+                "max_contradicted": max_contradicted,
+                "min_faithfulness": min_faithfulness,
+                "fail_on_unverifiable": fail_on_unverifiable,
+            },
+            "expected_language": self.expected_language,
+            "run_record": self.run_record_used,
+            "claims": [v.as_json() for v in self.verdicts],
+        }
+
+
+def _tally(verdicts: Sequence[Verdict]) -> dict[str, int]:
+    tally = Counter(v.verdict for v in verdicts)
+    return {name: tally.get(name, 0) for name in VERDICTS} | {"total": len(verdicts)}
+
+
+def _own(claim: Claim) -> bool:
+    return claim.section in ("model", "header") and not claim.kind.startswith("harness.")
+
+
+# -- the index -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    value: float  # in the group's canonical unit (seconds for times)
+    where: str  # "csv_data/x.csv column ttft_s (mean)"
+    name: str  # the series name as the corpus writes it
+    slack: float  # the rounding of the value itself
+    shown: str  # the value as the corpus has it, in its own unit: "88.6 ms"
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """Every value and statistic the corpus holds for one metric group, sorted."""
+
+    group: str
+    values: tuple[float, ...]
+    candidates: tuple[_Candidate, ...]
+    names: tuple[str, ...]
+    unit: str  # canonical unit: "s" for times, else the group's own
+    minimum: float
+    maximum: float
+    max_slack: float
+
+    def near(self, value: float, tolerance: float) -> _Candidate | None:
+        return self._near(value, tolerance, raw_only=False)
+
+    def near_raw(self, value: float, tolerance: float) -> _Candidate | None:
+        return self._near(value, tolerance, raw_only=True)
+
+    def _near(self, value: float, tolerance: float, *, raw_only: bool) -> _Candidate | None:
+        reach = tolerance + self.max_slack + 1e-9 * max(1.0, abs(value))
+        low = bisect.bisect_left(self.values, value - reach)
+        high = bisect.bisect_right(self.values, value + reach)
+        best: _Candidate | None = None
+        for candidate in self.candidates[low:high]:
+            if raw_only and candidate.where.endswith(")"):
+                continue
+            allowed = max(tolerance, candidate.slack) + 1e-9 * max(1.0, abs(value))
+            distance = abs(candidate.value - value)
+            if distance <= allowed and (best is None or distance < abs(best.value - value)):
+                best = candidate
+        return best
+
+
+@dataclass(frozen=True)
+class InventoryIndex:
+    """What :func:`verify` needs from an inventory, computed once. Build with :meth:`of`."""
+
+    inventory: FileInventory
+    hints: Hints
+    by_kind: dict[str, int]
+    folder_paths: frozenset[str]
+    folder_names: dict[str, tuple[str, ...]]  # lower-case folder name → its paths
+    path_suffixes: dict[str, str]  # lower-case suffix of a path → "file" or "folder"
+    full_paths: dict[str, str]  # lower-case full path → "file" or "folder"
+    file_tokens: tuple[frozenset[str], ...]  # name tokens of each file's basename
+    path_tokens: tuple[frozenset[str], ...]  # name tokens of each file's whole path
+    pools: dict[str, _Pool]
+    latest: dict[str, FileRecord]  # "" for all files, else per kind
+    earliest: dict[str, FileRecord]
+
+    @staticmethod
+    def of(inventory: FileInventory) -> InventoryIndex:
+        """The index of ``inventory``, built on first use and reused while it lives."""
+        key = id(inventory)
+        cached = _CACHE.get(key)
+        if cached is not None and cached[0]() is inventory:
+            return cached[1]
+        index = _build_index(inventory)
+        _CACHE[key] = (weakref.ref(inventory), index)
+        weakref.finalize(inventory, _CACHE.pop, key, None)
+        return index
+
+    def files_of(self, kinds: Sequence[str]) -> list[int]:
+        files = self.inventory.files
+        return [i for i, f in enumerate(files) if not kinds or f.kind in kinds]
+
+
+_CACHE: dict[int, tuple[weakref.ref[FileInventory], InventoryIndex]] = {}
+
+
+def _build_index(inventory: FileInventory) -> InventoryIndex:
+    folders = [f for f in inventory.folders if f]
+    folder_names: dict[str, list[str]] = defaultdict(list)
+    for folder in folders:
+        folder_names[folder.rsplit("/", 1)[-1].lower()].append(folder)
+        folder_names[folder.lower()].append(folder)
+    suffixes: dict[str, str] = {}
+    full: dict[str, str] = {}
+    for path, what in [(f.path, "file") for f in inventory.files] + [(f, "folder")
+                                                                     for f in folders]:
+        parts = path.lower().split("/")
+        full[path.lower()] = what
+        for start in range(len(parts)):
+            suffixes.setdefault("/".join(parts[start:]), what)
+    file_tokens = tuple(frozenset(name_tokens(_stem(f.name))) for f in inventory.files)
+    path_tokens = tuple(frozenset(name_tokens(f.path)) for f in inventory.files)
+    tokens: set[str] = set()
+    stems: set[str] = set()
+    for record, found in zip(inventory.files, file_tokens):
+        tokens.update(found)
+        stems.add(_stem(record.name).lower())
+    hints = Hints(
+        folders=frozenset(folder_names),
+        tokens=frozenset(tokens),
+        metrics=frozenset(s.name.lower() for s in inventory.series),
+        stems=frozenset(stems),
+    )
+    latest: dict[str, FileRecord] = {}
+    earliest: dict[str, FileRecord] = {}
+    for record in inventory.files:
+        for key in ("", record.kind):
+            if key not in latest or (record.mtime, record.path) > (latest[key].mtime,
+                                                                   latest[key].path):
+                latest[key] = record
+            if key not in earliest or (record.mtime, record.path) < (earliest[key].mtime,
+                                                                     earliest[key].path):
+                earliest[key] = record
+    return InventoryIndex(
+        inventory=inventory,
+        hints=hints,
+        by_kind=inventory.count_by_kind(),
+        folder_paths=frozenset(f.lower() for f in folders),
+        folder_names={k: tuple(v) for k, v in folder_names.items()},
+        path_suffixes=suffixes,
+        full_paths=full,
+        file_tokens=file_tokens,
+        path_tokens=path_tokens,
+        pools=_build_pools(inventory.series),
+        latest=latest,
+        earliest=earliest,
+    )
+
+
+def _stem(name: str) -> str:
+    if name.startswith(".") and name.count(".") == 1:
+        return name
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _percentile(sorted_values: Sequence[float], share: float) -> list[float]:
+    """The share-th percentile by nearest rank and by linear interpolation."""
+    n = len(sorted_values)
+    rank = max(1, math.ceil(share * n))
+    position = share * (n - 1)
+    low = math.floor(position)
+    high = min(n - 1, low + 1)
+    linear = sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+    return [sorted_values[rank - 1], linear]
+
+
+def _statistics(values: Sequence[float]) -> list[tuple[str, float]]:
+    ordered = sorted(values)
+    out: list[tuple[str, float]] = [
+        ("mean", statistics.fmean(ordered)), ("median", statistics.median(ordered)),
+        ("min", ordered[0]), ("max", ordered[-1]),
+    ]
+    for label, share in (("p90", 0.90), ("p95", 0.95), ("p99", 0.99)):
+        out.extend((label, v) for v in _percentile(ordered, share))
+    if len(ordered) >= 2:
+        out.append(("stddev", statistics.stdev(ordered)))
+        out.append(("stddev", statistics.pstdev(ordered)))
+    return out
+
+
+_TO_SECONDS = {"s": 1.0, "ms": 0.001, "min": 60.0, "h": 3600.0}
+
+
+def _shown(value: float, unit: str) -> str:
+    text = f"{value:.6g}"
+    return f"{text} {unit}" if unit else text
+
+
+def _build_pools(series: Iterable[MetricSeries]) -> dict[str, _Pool]:
+    grouped: dict[str, list[_Candidate]] = defaultdict(list)
+    raw: dict[str, list[float]] = defaultdict(list)
+    names: dict[str, set[str]] = defaultdict(set)
+    units: dict[str, str] = {}
+    for one in series:
+        group, _stat, unit = metric_group(one.name)
+        factor = 1.0
+        if group in _TIME_GROUPS:
+            factor = _TO_SECONDS.get(unit or "s", 1.0)
+            units[group] = "s"
+        else:
+            units.setdefault(group, unit)
+        where = f"{one.path} {one.location}"
+        own_unit = unit if group in _TIME_GROUPS else ""
+        names[group].add(one.name)
+        seen: set[float] = set()
+        for value in one.values:
+            scaled = value * factor
+            raw[group].append(scaled)
+            if scaled in seen:
+                continue
+            seen.add(scaled)
+            # The claim's digits set the tolerance; a corpus value is taken as exact (a CSV
+            # "0.1" was most likely 0.100 before its trailing zeros were dropped).
+            grouped[group].append(_Candidate(scaled, where, one.name, 0.0,
+                                             _shown(value, own_unit)))
+        if one.complete and one.count >= 2:
+            for label, value in _statistics(one.values):
+                grouped[group].append(_Candidate(value * factor, f"{where} ({label})", one.name,
+                                                 0.0, _shown(value, own_unit)))
+    for group, values in raw.items():
+        if len(values) >= 2:
+            for label, value in _statistics(values):
+                grouped[group].append(_Candidate(
+                    value, f"all {group} values ({label})", group, 0.0,
+                    _shown(value, "s" if group in _TIME_GROUPS else "")))
+    pools: dict[str, _Pool] = {}
+    for group, candidates in grouped.items():
+        candidates.sort(key=lambda c: c.value)
+        values = [c.value for c in candidates]
+        pools[group] = _Pool(
+            group=group, values=tuple(values), candidates=tuple(candidates),
+            names=tuple(sorted(names[group])), unit=units.get(group, ""),
+            minimum=min(raw[group]), maximum=max(raw[group]),
+            max_slack=max(c.slack for c in candidates),
+        )
+    return pools
+
+
+_TIME_GROUPS = frozenset({"ttft", "prompt_eval", "load", "eval", "latency", "wall", "compile",
+                          "link", "configure", "test", "total"})
+_ALSO_MEANS = {"latency": ("latency", "ttft", "total", "wall", "eval")}
+
+
+# -- verification ------------------------------------------------------------------------------
+
+
+def verify(
+    parsed_report: ParsedReport | str,
+    inventory: FileInventory,
+    *,
+    run_date: datetime | None = None,
+    run_record: dict[str, Any] | None = None,
+    expected_language: str = "en",
+    report_name: str = "report.md",
+    index: InventoryIndex | None = None,
+) -> FaithfulnessResult:
+    """Check every claim of a report against ``inventory`` (and the run record, if given).
+
+    With a ``run_record`` (the dict :func:`report.render_report` consumes) the header and the
+    harness sections must match what it renders, line for line; without one they are read
+    like any text. ``run_date`` defaults to the record's ``run_date``.
+    """
+    parsed = parsed_report if isinstance(parsed_report, ParsedReport) else parse_report(
+        parsed_report)
+    index = index or InventoryIndex.of(inventory)
+    expected: _ExpectedHarness | None = None
+    if run_record is not None:
+        expected = _expected_harness(run_record)
+        if run_date is None:
+            run_date = _parse_moment(str(run_record.get("run_date", "")))
+    claims = extract_claims(parsed, hints=index.hints,
+                            harness="exact" if expected is not None else "text")
+    context = _Context(index=index, run_date=run_date, expected=expected,
+                       language=expected_language.split("-")[0].lower() or "en")
+    verdicts = tuple(_verify_claim(claim, context) for claim in claims)
+    return FaithfulnessResult(verdicts=verdicts, report_name=report_name,
+                              expected_language=expected_language,
+                              run_record_used=expected is not None)
+
+
+def verify_text(text: str, inventory: FileInventory, **options: Any) -> FaithfulnessResult:
+    """:func:`verify` for a report given as text."""
+    return verify(parse_report(text), inventory, **options)
+
+
+@dataclass(frozen=True)
+class _ExpectedHarness:
+    lines: dict[str, tuple[str, ...]]  # section key ("header" too) → expected lines
+    problem: str = ""  # why the record could not be rendered
+
+
+@dataclass(frozen=True)
+class _Context:
+    index: InventoryIndex
+    run_date: datetime | None
+    expected: _ExpectedHarness | None
+    language: str
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+
+def _expected_harness(run_record: dict[str, Any]) -> _ExpectedHarness:
+    try:
+        rendered = render_report(run_record)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        return _ExpectedHarness({}, problem=f"the run record cannot be rendered ({exc!r})")
+    parsed = parse_report(rendered)
+    lines: dict[str, tuple[str, ...]] = {}
+    lines["header"] = tuple(
+        parsed.lines[n - 1].rstrip() for n in range(1, parsed.model_first_line)
+        if parsed.lines[n - 1].strip())
+    for section in parsed.harness_sections:
+        body = tuple(line.rstrip() for line in section.body if line.strip())
+        lines[section.key] = lines.get(section.key, ()) + body
+    return _ExpectedHarness(lines)
+
+
+def _verify_claim(claim: Claim, context: _Context) -> Verdict:
+    try:
+        if context.expected is not None and claim.section != "model" and (
+                claim.kind.startswith("harness.") or claim.section == "header"):
+            return _check_harness(claim, context.expected)
+        checker = _CHECKERS.get(claim.kind.split(".")[0])
+        if checker is None:
+            return Verdict(claim, UNVERIFIABLE, None, f"no check for claims of kind {claim.kind}")
+        return checker(claim, context)
+    except (ValueError, OverflowError, ZeroDivisionError, statistics.StatisticsError) as exc:
+        return Verdict(claim, UNVERIFIABLE, None, f"could not check this claim ({exc})")
+
+
+# -- harness ----------------------------------------------------------------------------------
+
+
+def _label(line: str) -> str:
+    text = line.strip()
+    if text.startswith("|"):
+        cells = [c.strip() for c in text.strip("|").split("|")]
+        return "|" + (cells[0] if cells else "")
+    match = re.match(r"^([^:]{1,60}):", text)
+    return match.group(1).strip() if match else text[:20]
+
+
+def _check_harness(claim: Claim, expected: _ExpectedHarness) -> Verdict:
+    if claim.kind == "harness.metrics" and not claim.subject and expected is None:
+        return Verdict(claim, UNVERIFIABLE, None, "run metrics; give the run record to check")
+    if expected.problem:
+        return Verdict(claim, UNVERIFIABLE, None, expected.problem)
+    key = "header" if claim.section == "header" else claim.section
+    wanted = expected.lines.get(key, ())
+    line = claim.subject.rstrip()
+    if line in wanted:
+        return Verdict(claim, SUPPORTED, line, "matches the run record")
+    label = _label(line)
+    same = [w for w in wanted if _label(w) == label]
+    if same:
+        return Verdict(claim, CONTRADICTED, same[0], f"the run record gives: {same[0].strip()}")
+    where = "the header" if key == "header" else f"the {key.title()} section"
+    return Verdict(claim, CONTRADICTED, None, f"not in {where} the run record renders")
+
+
+def _check_harness_text(claim: Claim, context: _Context) -> Verdict:
+    if claim.kind == "harness.metrics":
+        return Verdict(claim, UNVERIFIABLE, None,
+                       "a metric of the run, not of the corpus; give the run record to check it")
+    return Verdict(claim, UNVERIFIABLE, None, "a harness line; give the run record to check it")
+
+
+# -- counts -----------------------------------------------------------------------------------
+
+
+def _filters(claim: Claim) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for key, value in claim.filters:
+        found[key].append(value)
+    return found
+
+
+def _matches(value: float, actual: float, claim: Claim, percent: bool = False) -> bool:
+    qualifier = claim.qualifier
+    tolerance = claim.tolerance
+    if qualifier == "over":
+        return actual > value
+    if qualifier == "under":
+        return actual < value
+    if qualifier == "at least":
+        return actual >= value
+    if qualifier == "at most":
+        return actual <= value
+    if qualifier == "about":
+        tolerance = max(tolerance, _APPROX_SHARE * abs(value), 1.0 if not percent else 0.0)
+    return abs(actual - value) <= tolerance + 1e-9 * max(1.0, abs(value))
+
+
+def _resolve_folder(name: str, index: InventoryIndex) -> list[str]:
+    clean = _relative(name, index).strip("/").lower()
+    if not clean:
+        return [""]
+    if clean in index.folder_paths:
+        return [p for p in index.inventory.folders if p.lower() == clean]
+    if clean in index.folder_names:
+        return list(index.folder_names[clean])
+    suffix = [p for p in index.inventory.folders if p.lower().endswith("/" + clean)]
+    if suffix:
+        return suffix
+    parts = clean.split("/")
+    for start in range(1, len(parts)):
+        tail = "/".join(parts[start:])
+        if tail in index.folder_paths:
+            return [p for p in index.inventory.folders if p.lower() == tail]
+    return []
+
+
+def _relative(path: str, index: InventoryIndex) -> str:
+    text = path.strip().strip("`'\"").replace("\\", "/")
+    root = index.inventory.root.replace("\\", "/").rstrip("/")
+    if root and text.startswith(root + "/"):
+        return text[len(root) + 1:]
+    if root and text == root:
+        return ""
+    while text.startswith("./"):
+        text = text[2:]
+    return text
+
+
+def _count_candidates(claim: Claim, index: InventoryIndex) -> tuple[list[tuple[int, str]], str]:
+    """Every reading of a count claim as (count, description); or ([], why not checkable)."""
+    filters = _filters(claim)
+    inventory = index.inventory
+    if "unresolved" in filters:
+        words = filters["unresolved"][0]
+        if words in ("generic", "unnamed"):
+            return [], "the text does not say which files it counts"
+        return [], f"cannot tell which files \"{words}\" means"
+    if "per" in filters:
+        return [], "a count per item, not of the corpus"
+    kinds = filters.get("kind", [])
+    kind_words = " or ".join(KIND_LABEL.get(k, k) for k in kinds)
+    label = f"{kind_words} files" if kinds else "files"
+    selected = index.files_of([k for k in kinds if k != "other"] + (
+        ["other", "txt"] if "other" in kinds else []))
+    if claim.kind == "count.folders":
+        return _folder_count_candidates(claim, index, filters), ""
+    if claim.kind == "count.problems":
+        problems = inventory.problems
+        chosen = [p for p in problems if _problem_matches(p.reason, filters["problems"][0])]
+        out = [(len(problems), f"{len(problems)} files could not be read fully")]
+        if chosen and len(chosen) != len(problems):
+            out.append((len(chosen), f"{len(chosen)} {filters['problems'][0]} files"))
+        if kinds:
+            typed = [p for p in problems if _kind_of_path(p.path, index) in kinds]
+            out.append((len(typed), f"{len(typed)} unreadable {label}"))
+        return out, ""
+    out: list[tuple[int, str]] = []
+    pool = selected
+    if "other" in kinds and len(kinds) == 1:
+        # "others" may mean the "other" kind, or everything that is not CSV, JSON or Markdown.
+        strict = index.files_of(["other"])
+        out.append((len(strict), f"the corpus has {len(strict)} file(s) of no known type"))
+        pool = selected
+    if "folder" in filters:
+        folders = _resolve_folder(filters["folder"][0], index)
+        if not folders:
+            return [(0, f"the corpus has no folder {filters['folder'][0]}")], ""
+        for folder in folders:
+            prefix = folder + "/" if folder else ""
+            inside = [i for i in pool if inventory.files[i].path.startswith(prefix)]
+            direct = [i for i in pool if inventory.files[i].folder == folder]
+            where = folder or "the corpus root"
+            out.append((len(inside), f"{where} holds {len(inside)} {label}"))
+            if len(direct) != len(inside):
+                out.append((len(direct), f"{where} holds {len(direct)} {label} directly"))
+        if "token" not in filters and "pattern" not in filters:
+            return out, ""
+    if "pattern" in filters:
+        pattern = _relative(filters["pattern"][0], index).lower()
+        matched = [i for i in pool if _glob_match(pattern, inventory.files[i].path.lower())]
+        out.append((len(matched), f"{len(matched)} {label} match {filters['pattern'][0]}"))
+        return out, ""
+    if "token" in filters:
+        tokens = filters["token"]
+        by_name = [i for i in pool if all(t in index.file_tokens[i] for t in tokens)]
+        by_path = [i for i in pool if all(t in index.path_tokens[i] for t in tokens)]
+        by_start = [i for i in by_name
+                    if inventory.files[i].name.lower().startswith(tokens[0])]
+        words = " ".join(tokens)
+        out.append((len(by_name), f"{len(by_name)} {label} have \"{words}\" in their name"))
+        out.append((len(by_path), f"{len(by_path)} {label} have \"{words}\" in their path"))
+        out.append((len(by_start), f"{len(by_start)} {label} have names starting with "
+                                   f"\"{words}\""))
+        return out, ""
+    if kinds:
+        count = len(selected)
+        if "other" in kinds and len(kinds) == 1:
+            others = len([f for f in inventory.files if f.kind not in ("csv", "json", "md")])
+            out.append((others, f"the corpus has {others} files that are not CSV, JSON or "
+                                f"Markdown"))
+            return out, ""
+        out.append((count, f"the corpus has {count} {label}"))
+        return out, ""
+    total = len(inventory.files)
+    return [(total, f"the corpus has {total} files")], ""
+
+
+def _problem_matches(reason: str, word: str) -> bool:
+    if word == "empty":
+        return reason.startswith("empty")
+    return not reason.startswith("empty")
+
+
+def _kind_of_path(path: str, index: InventoryIndex) -> str:
+    for record in index.inventory.files:
+        if record.path == path:
+            return record.kind
+    return ""
+
+
+def _glob_match(pattern: str, path: str) -> bool:
+    if "/" not in pattern:
+        return fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
+    return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, "*/" + pattern)
+
+
+def _folder_count_candidates(claim: Claim, index: InventoryIndex,
+                             filters: dict[str, list[str]]) -> list[tuple[int, str]]:
+    folders = [f for f in index.inventory.folders if f]
+    if "folder" in filters:
+        out: list[tuple[int, str]] = []
+        for parent in _resolve_folder(filters["folder"][0], index):
+            prefix = parent + "/" if parent else ""
+            below = [f for f in folders if f.startswith(prefix) and f != parent]
+            direct = [f for f in below if "/" not in f[len(prefix):]]
+            out.append((len(direct), f"{parent} has {len(direct)} subfolders"))
+            out.append((len(below), f"{parent} has {len(below)} folders below it"))
+        return out or [(0, f"the corpus has no folder {filters['folder'][0]}")]
+    top = [f for f in folders if "/" not in f]
+    if "level" in filters:
+        return [(len(top), f"the corpus has {len(top)} top-level folders")]
+    return [(len(folders), f"the corpus has {len(folders)} folders below its root"),
+            (len(folders) + 1, f"the corpus has {len(folders) + 1} folders with its root"),
+            (len(top), f"the corpus has {len(top)} top-level folders")]
+
+
+def _check_count(claim: Claim, context: _Context) -> Verdict:
+    index = context.index
+    candidates, why = _count_candidates(claim, index)
+    if not candidates:
+        return Verdict(claim, UNVERIFIABLE, None, why)
+    value = claim.value if claim.value is not None else 0.0
+    total = len(index.inventory.files)
+    percent = claim.unit == "%"
+    for count, description in candidates:
+        actual = 100.0 * count / total if percent and total else float(count)
+        if _matches(value, actual, claim, percent):
+            truth = description + (f" ({actual:.1f}% of {total})" if percent else "")
+            return Verdict(claim, SUPPORTED, truth, truth)
+    count, description = candidates[0]
+    if percent:
+        share = 100.0 * count / total if total else 0.0
+        description = f"{description}, {share:.1f}% of {total}"
+    return Verdict(claim, CONTRADICTED, description, description)
+
+
+# -- sizes ------------------------------------------------------------------------------------
+
+_SIZE_FACTORS = {"B": (1,), "kB": (1000, 1024), "KiB": (1024,), "MB": (1000**2, 1024**2),
+                 "MiB": (1024**2,), "GB": (1000**3, 1024**3), "GiB": (1024**3,)}
+
+
+def _human_size(size: float) -> str:
+    if size < 1024:
+        return f"{size:,.1f} bytes" if size != int(size) else f"{int(size):,} bytes"
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= factor:
+            return f"{size:,.0f} bytes ({size / factor:.1f} {unit})"
+    return f"{size:,.0f} bytes"  # pragma: no cover
+
+
+def _check_size(claim: Claim, context: _Context) -> Verdict:
+    index = context.index
+    kinds = _filters(claim).get("kind", [])
+    chosen = [index.inventory.files[i] for i in index.files_of(kinds)]
+    label = " ".join(KIND_LABEL.get(k, k) for k in kinds)
+    if not chosen:
+        return Verdict(claim, CONTRADICTED, f"the corpus has no {label} files",
+                       f"the corpus has no {label} files")
+    total = sum(f.size for f in chosen)
+    if claim.kind == "size.average":
+        actual = total / len(chosen)
+        truth = f"the average {label + ' ' if label else ''}file size is {_human_size(actual)}"
+    else:
+        actual = float(total)
+        truth = f"the {label + ' ' if label else ''}files total {_human_size(actual)}"
+    value = claim.value if claim.value is not None else 0.0
+    factors = _SIZE_FACTORS.get(claim.unit)
+    if factors is None:
+        return Verdict(claim, UNVERIFIABLE, truth, f"no size unit to compare with ({truth})")
+    for factor in factors:
+        scaled = Claim(line=claim.line, text=claim.text, kind=claim.kind,
+                       value=value * factor, decimals=claim.decimals,
+                       qualifier=claim.qualifier)
+        tolerance_claim = scaled
+        if _matches(value * factor, actual, tolerance_claim) or _size_close(
+                value, claim, actual, factor):
+            return Verdict(claim, SUPPORTED, truth, truth)
+    return Verdict(claim, CONTRADICTED, truth, truth)
+
+
+def _size_close(value: float, claim: Claim, actual: float, factor: int) -> bool:
+    tolerance = claim.tolerance * factor
+    if claim.qualifier == "about":
+        tolerance = max(tolerance, _APPROX_SHARE * value * factor)
+    elif claim.qualifier in ("over", "under", "at least", "at most"):
+        return False
+    return abs(actual - value * factor) <= tolerance + 1e-9
+
+
+# -- time -------------------------------------------------------------------------------------
+
+
+def _parse_moment(text: str) -> datetime | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment
+
+
+def _date_matches(claim_iso: str, precision: str, moment: datetime) -> bool:
+    """Whether a written date or time can denote ``moment`` (any zone when none is given)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    if precision == "month":
+        wanted = claim_iso[:7]
+        return any((moment + shift).strftime("%Y-%m") == wanted
+                   for shift in (_ZONE_EARLIEST, timedelta(0), _ZONE_LATEST))
+    if precision == "date":
+        wanted_day = date.fromisoformat(claim_iso[:10])
+        return (moment + _ZONE_EARLIEST).date() <= wanted_day <= (moment + _ZONE_LATEST).date()
+    written = datetime.fromisoformat(claim_iso)
+    slack = timedelta(seconds=59 if precision == "minute" else 1)
+    if written.tzinfo is not None:
+        return abs(written - moment) <= slack
+    local = written.replace(tzinfo=timezone.utc)
+    offset = local - moment
+    if not _ZONE_EARLIEST - slack <= offset <= _ZONE_LATEST + slack:
+        return False
+    # Real zones are whole quarter hours away from UTC.
+    quarter = timedelta(minutes=15)
+    remainder = offset % quarter
+    return remainder <= slack or quarter - remainder <= slack
+
+
+def _describe_moment(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _check_time(claim: Claim, context: _Context) -> Verdict:
+    index = context.index
+    if claim.kind == "time.period":
+        return _check_period(claim, context)
+    if claim.kind == "time.report_date":
+        return _check_report_date(claim, context)
+    latest = claim.kind == "time.latest"
+    kinds = _filters(claim).get("kind", [])
+    table = index.latest if latest else index.earliest
+    record = table.get(kinds[0] if kinds else "")
+    label = f"{KIND_LABEL.get(kinds[0], kinds[0])} file" if kinds else "file"
+    word = "latest" if latest else "earliest"
+    if record is None:
+        return Verdict(claim, CONTRADICTED, f"the corpus has no {label}s",
+                       f"the corpus has no {label}s")
+    truth = f"the {word} modified {label} is {record.path} ({_describe_moment(record.mtime)})"
+    if not claim.when:
+        # "The latest file is reports/x.md": which file, not when.
+        named = _relative(claim.subject, index).lower()
+        tied = [f for f in index.inventory.files if f.mtime == record.mtime and (
+            not kinds or f.kind in kinds)]
+        if any(f.path.lower() == named or f.path.lower().endswith("/" + named) for f in tied):
+            return Verdict(claim, SUPPORTED, truth, truth)
+        return Verdict(claim, CONTRADICTED, truth, truth)
+    if _date_matches(claim.when, claim.unit, record.mtime):
+        return Verdict(claim, SUPPORTED, truth, truth)
+    period = index.inventory.data_period()
+    if period is not None and not kinds:
+        # "The latest benchmark ran on ..." speaks of the data, not of file times.
+        day = period[1] if latest else period[0]
+        noon = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+        if claim.unit in ("date", "month") and _date_matches(claim.when, claim.unit, noon):
+            data_truth = f"the {word} date in the data is {day.isoformat()}"
+            return Verdict(claim, SUPPORTED, data_truth, data_truth)
+    return Verdict(claim, CONTRADICTED, truth, truth)
+
+
+def _check_report_date(claim: Claim, context: _Context) -> Verdict:
+    if not claim.when:
+        return Verdict(claim, UNVERIFIABLE, None, "no date to check")
+    run_date = context.run_date
+    if run_date is not None:
+        truth = f"the run date is {_describe_moment(run_date)}"
+        # A report's own date is a date: the run takes minutes, and the text may be written
+        # before or after the moment the run records, so only the day is compared.
+        if _date_matches(claim.when[:10], "month" if claim.unit == "month" else "date",
+                         run_date):
+            return Verdict(claim, SUPPORTED, truth, truth)
+        return Verdict(claim, CONTRADICTED, truth, f"{truth}, not {claim.when}")
+    written = _claim_start(claim)
+    now = context.now
+    if written is not None and written - _ZONE_LATEST > now + timedelta(days=1):
+        truth = f"the report was verified at {_describe_moment(now)}"
+        return Verdict(claim, CONTRADICTED, truth,
+                       f"the report dates itself {claim.when}, in the future ({truth})")
+    return Verdict(claim, UNVERIFIABLE, None, "no run date to compare the report's date with")
+
+
+def _claim_start(claim: Claim) -> datetime | None:
+    text = claim.when.split("/")[0]
+    try:
+        if len(text) == 7:
+            moment = datetime.fromisoformat(text + "-01")
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def _day_range(text: str, precision: str) -> tuple[date, date]:
+    if precision == "month" or len(text) == 7:
+        first = date.fromisoformat(text[:7] + "-01")
+        following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        return first, following - timedelta(days=1)
+    day = date.fromisoformat(text[:10])
+    return day, day
+
+
+def _check_period(claim: Claim, context: _Context) -> Verdict:
+    index = context.index
+    start_text, _, end_text = claim.when.partition("/")
+    start_low, start_high = _day_range(start_text, claim.unit)
+    end_low, end_high = _day_range(end_text, claim.unit)
+    readings: list[tuple[date, date, int, str]] = []  # first, last, slack in days, label
+    period = index.inventory.data_period()
+    if period is not None:
+        readings.append((period[0], period[1], 0, "the data speaks of"))
+    first = index.earliest.get("")
+    last = index.latest.get("")
+    if first is not None and last is not None:
+        readings.append((first.mtime.date(), last.mtime.date(), 1, "files were modified"))
+    if not readings:
+        return Verdict(claim, UNVERIFIABLE, None, "the corpus holds no dates")
+    main = readings[0]
+    truth = f"{main[3]} {main[0].isoformat()} to {main[1].isoformat()}"
+    slack_month = claim.unit == "month"
+    for low, high, slack, label in readings:
+        pad = timedelta(days=slack)
+        if (start_low - pad <= low <= start_high + pad and end_low - pad <= high <= end_high
+                + pad):
+            text = f"{label} {low.isoformat()} to {high.isoformat()}"
+            return Verdict(claim, SUPPORTED, text, text)
+    hull_low = min(r[0] for r in readings) - timedelta(days=1)
+    hull_high = max(r[1] for r in readings) + timedelta(days=1)
+    if start_high < hull_low or end_low > hull_high or end_high < hull_low or (
+            start_low > hull_high) or end_high < start_low:
+        return Verdict(claim, CONTRADICTED, truth, f"the corpus has no data outside {truth[-24:]}"
+                       if not slack_month else truth)
+    if claim.qualifier == "overall":
+        return Verdict(claim, CONTRADICTED, truth, truth)
+    return Verdict(claim, UNVERIFIABLE, truth, f"a period inside the data's ({truth})")
+
+
+# -- paths ------------------------------------------------------------------------------------
+
+
+def _path_exists(path: str, index: InventoryIndex) -> tuple[bool | None, str]:
+    """(exists, what) — None when the path points outside the corpus."""
+    raw = path.strip()
+    if re.search(r"<[^>]*>|\{[^}]*\}|\$\w|YYYY|MMDD|\.\.\.|…", raw):
+        return None, "a path template, not a path"
+    relative = _relative(raw, index)
+    if raw.startswith("/") and relative == raw.strip():
+        return None, "an absolute path outside the corpus"
+    clean = relative.strip("/").lower()
+    if clean in ("", "."):
+        return True, "the corpus root"
+    if "*" in clean or "?" in clean:
+        matched = [f for f in index.inventory.files if _glob_match(clean, f.path.lower())]
+        if matched:
+            return True, f"{len(matched)} files match {path}"
+        return False, f"no file matches {path}"
+    if clean in index.path_suffixes:
+        what = index.path_suffixes[clean]
+        full = [p for p in index.full_paths if p == clean or p.endswith("/" + clean)]
+        return True, f"{what} {full[0] if full else clean}"
+    parts = clean.split("/")
+    for start in range(1, len(parts)):
+        tail = "/".join(parts[start:])
+        if tail in index.full_paths:
+            return True, f"{index.full_paths[tail]} {tail}"
+    return False, f"no file or folder {path} in the corpus"
+
+
+def _check_path(claim: Claim, context: _Context) -> Verdict:
+    exists, what = _path_exists(claim.subject, context.index)
+    if exists is None:
+        return Verdict(claim, UNVERIFIABLE, None, what)
+    says_exists = claim.kind == "path.exists"
+    if exists == says_exists:
+        return Verdict(claim, SUPPORTED, what, f"exists: {what}" if exists else what)
+    if exists:
+        return Verdict(claim, CONTRADICTED, what, f"it exists: {what}")
+    return Verdict(claim, CONTRADICTED, what, what)
+
+
+# -- metrics ----------------------------------------------------------------------------------
+
+
+def _interpretations(claim: Claim, pool: _Pool) -> list[tuple[float, float]]:
+    """(value, tolerance) in the pool's unit for each way the claim's unit may be read."""
+    value = claim.value if claim.value is not None else 0.0
+    tolerance = claim.tolerance
+    if claim.qualifier == "about":
+        tolerance = max(tolerance, _APPROX_SHARE * abs(value))
+    if pool.group in _TIME_GROUPS:
+        if claim.unit in _TO_SECONDS:
+            factor = _TO_SECONDS[claim.unit]
+            return [(value * factor, tolerance * factor)]
+        if claim.unit:
+            return []
+        return [(value, tolerance), (value * 0.001, tolerance * 0.001)]
+    if claim.unit in ("", "tok/s") or claim.unit == pool.unit:
+        return [(value, tolerance)]
+    if pool.unit == "MB" and claim.unit in ("GB", "kB", "MiB", "GiB", "KiB"):
+        factor = {"GB": 1000.0, "kB": 0.001, "MiB": 1.048576, "GiB": 1073.741824,
+                  "KiB": 0.001024}[claim.unit]
+        return [(value * factor, tolerance * factor)]
+    return []
+
+
+def _format_value(claim: Claim) -> str:
+    value = claim.value if claim.value is not None else 0.0
+    text = f"{value:.{claim.decimals}f}"
+    return f"{text} {claim.unit}".strip()
+
+
+def _pool_range(pool: _Pool) -> str:
+    unit = f" {pool.unit}" if pool.unit else ""
+    return f"{_short(pool.minimum)}–{_short(pool.maximum)}{unit}"
+
+
+def _short(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _check_metric(claim: Claim, context: _Context) -> Verdict:
+    index = context.index
+    if claim.unit == "%":
+        return Verdict(claim, UNVERIFIABLE, None, "a percentage of a metric cannot be checked")
+    group = claim.subject
+    if not group:
+        return Verdict(claim, UNVERIFIABLE, None,
+                       f"{_format_value(claim)} is not tied to a metric the corpus holds")
+    if claim.qualifier in ("bound", "delta"):
+        what = "a bound" if claim.qualifier == "bound" else "a change"
+        return Verdict(claim, UNVERIFIABLE, None,
+                       f"{what} on {claim.name or group}, not a value the corpus holds")
+    groups = [g for g in _ALSO_MEANS.get(group, (group,)) if g in index.pools]
+    name = claim.name or group
+    if not groups:
+        return Verdict(claim, UNVERIFIABLE, None, f"the corpus has no {name} values")
+    tried = False
+    for current in groups:
+        pool = index.pools[current]
+        for value, tolerance in _interpretations(claim, pool):
+            tried = True
+            found = pool.near(value, tolerance)
+            if found is not None:
+                truth = f"{found.shown} in {found.where}"
+                return Verdict(claim, SUPPORTED, truth, truth)
+    if not tried:
+        return Verdict(claim, UNVERIFIABLE, None,
+                       f"{_format_value(claim)} is not in a unit {name} can be in")
+    main = index.pools[groups[0]]
+    truth = f"{name} values in the corpus span {_pool_range(main)}"
+    other = _misattributed(claim, groups, index)
+    if other is not None:
+        return Verdict(
+            claim, CONTRADICTED, truth,
+            f"{_format_value(claim)} is not a {name} value: {other.shown} is {other.name} in "
+            f"{other.where} (misattributed; {truth})")
+    return Verdict(claim, CONTRADICTED, truth,
+                   f"no {name} value or statistic in the corpus is {_format_value(claim)} "
+                   f"({truth})")
+
+
+def _misattributed(claim: Claim, groups: Sequence[str],
+                   index: InventoryIndex) -> _Candidate | None:
+    """A value of another metric that the claim's number matches, raw values first.
+
+    The number as written is tried first ("TTFT 45.3 ms" where 45.3 is a tokens/s value),
+    then read in the claim's unit against time metrics (45.3 ms as 0.0453 s). Only values
+    the corpus holds exactly as written count here, not statistics or near values: a
+    number that happens to round to one of hundreds of values is no evidence of a mix-up.
+    """
+    value = claim.value if claim.value is not None else 0.0
+    best: tuple[int, _Candidate] | None = None
+    for group, pool in index.pools.items():
+        if group in groups or group in _INDEX_GROUPS:
+            continue
+        readings = [(value, claim.tolerance, 0)] if group not in _TIME_GROUPS else []
+        readings += [(v, t, 2) for v, t in _interpretations(claim, pool)]
+        if group in _TIME_GROUPS and claim.unit not in _TO_SECONDS:
+            # "Throughput 0.415 tok/s" where 0.415 is a TTFT in seconds.
+            readings.append((value, claim.tolerance, 1))
+        for reading, _tolerance, rank in readings:
+            candidate = pool.near_raw(reading, 1e-9 * max(1.0, abs(reading)))
+            if candidate is None:
+                continue
+            score = rank
+            if best is None or score < best[0]:
+                best = (score, candidate)
+    return best[1] if best else None
+
+
+# -- language ---------------------------------------------------------------------------------
+
+
+def _check_language(claim: Claim, context: _Context) -> Verdict:
+    found = claim.subject
+    wanted = context.language
+    wanted_name = LANGUAGE_NAMES.get(wanted, wanted)
+    if found == "und":
+        return Verdict(claim, UNVERIFIABLE, None, "too little text to tell its language")
+    found_name = LANGUAGE_NAMES.get(found, found)
+    if found == wanted:
+        return Verdict(claim, SUPPORTED, wanted, f"written in {wanted_name}, as prompted")
+    return Verdict(claim, CONTRADICTED, wanted,
+                   f"written in {found_name} ({found}); the prompt asks for {wanted_name}")
+
+
+_CHECKERS = {
+    "count": _check_count,
+    "size": _check_size,
+    "time": _check_time,
+    "path": _check_path,
+    "metric": _check_metric,
+    "language": _check_language,
+    "harness": _check_harness_text,
+}

@@ -1,0 +1,221 @@
+"""Measure the faithfulness checker on the hand-labelled reports in tests/labelled/.
+
+Generates the sample corpus (scripts/make_corpus.py, the seed labels.json names) in a temporary
+folder, verifies every labelled report against it at the labelled run date, matches the
+checker's claims to the labelled ones, and prints the confusion matrix with the precision and
+recall of "contradicted" — the figures the README quotes.
+
+    python scripts/confusion.py              # matrix and figures
+    python scripts/confusion.py --details    # and every disagreement, report:line
+    python scripts/confusion.py --corpus DIR # an existing corpus made with the same seed
+
+A labelled claim matches a checker claim on the same line and of the same kind; a "text"
+(substring of the checker's snippet) or "when" (start of its ISO date) picks among several.
+A labelled claim the checker did not make counts as "missed"; a claim the checker made that
+no label covers counts under "(not labelled)".
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+LABELLED = ROOT / "tests" / "labelled"
+VERDICTS = ("supported", "contradicted", "unverifiable")
+MISSED = "missed"
+NOT_LABELLED = "(not labelled)"
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from pytest_chimera.faithfulness import FaithfulnessResult, Verdict, verify  # noqa: E402
+from pytest_chimera.inventory import FileInventory, scan_corpus  # noqa: E402
+from pytest_chimera.report import parse_report  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    report: str
+    line: int
+    kind: str
+    expected: str  # a verdict, or NOT_LABELLED
+    predicted: str  # a verdict, or MISSED
+    text: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Labelled verdicts against the checker's, over every labelled report."""
+
+    matrix: dict[tuple[str, str], int]  # (expected, predicted) → claims
+    disagreements: tuple[Disagreement, ...]
+    reports: int
+    labelled_claims: int
+
+    def cell(self, expected: str, predicted: str) -> int:
+        return self.matrix.get((expected, predicted), 0)
+
+    @property
+    def precision(self) -> float:
+        """Of the claims the checker called contradicted, the share that are."""
+        called = sum(self.cell(e, "contradicted") for e in (*VERDICTS, NOT_LABELLED))
+        return self.cell("contradicted", "contradicted") / called if called else 1.0
+
+    @property
+    def recall(self) -> float:
+        """Of the claims labelled contradicted, the share the checker called contradicted."""
+        labelled = sum(self.cell("contradicted", p) for p in (*VERDICTS, MISSED))
+        return self.cell("contradicted", "contradicted") / labelled if labelled else 1.0
+
+    @property
+    def agreement(self) -> float:
+        agreed = sum(self.cell(v, v) for v in VERDICTS)
+        return agreed / self.labelled_claims if self.labelled_claims else 1.0
+
+
+def load_labels(directory: Path = LABELLED) -> dict[str, Any]:
+    labels: dict[str, Any] = json.loads((directory / "labels.json").read_text(encoding="utf-8"))
+    return labels
+
+
+def make_corpus(root: Path, seed: int) -> None:
+    spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "scripts" /
+                                                  "make_corpus.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("make_corpus", module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    module.generate(root, seed)
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def verify_labelled(report: dict[str, Any], labels: dict[str, Any], inventory: FileInventory,
+                    directory: Path = LABELLED) -> FaithfulnessResult:
+    """The checker's verdicts on one labelled report."""
+    path = directory / report["file"]
+    record = None
+    if report.get("run_record"):
+        record = json.loads((directory / report["run_record"]).read_text(encoding="utf-8"))
+    return verify(
+        parse_report(path.read_text(encoding="utf-8")), inventory,
+        run_date=_moment(report.get("run_date", labels["run_date"])), run_record=record,
+        expected_language=report.get("language", "en"), report_name=report["file"],
+    )
+
+
+def _fits(label: dict[str, Any], verdict: Verdict) -> bool:
+    claim = verdict.claim
+    if claim.line != label["line"] or claim.kind != label["kind"]:
+        return False
+    if "text" in label and label["text"] not in claim.text:
+        return False
+    return "when" not in label or claim.when.startswith(label["when"]) and (
+        bool(label["when"]) or not claim.when)
+
+
+def match(labels: Sequence[dict[str, Any]], verdicts: Sequence[Verdict]
+          ) -> tuple[list[tuple[dict[str, Any], Verdict | None]], list[Verdict]]:
+    """Pair labelled claims with the checker's; return the pairs and the unlabelled rest."""
+    free = list(verdicts)
+    pairs: list[tuple[dict[str, Any], Verdict | None]] = []
+    # Labels with a text or date hint go first, so that a bare label does not take their claim.
+    order = sorted(range(len(labels)), key=lambda i: not ("text" in labels[i] or
+                                                          "when" in labels[i]))
+    chosen: dict[int, Verdict | None] = {}
+    for index in order:
+        label = labels[index]
+        fitting = [v for v in free if _fits(label, v)]
+        same = [v for v in fitting if v.verdict == label["verdict"]]
+        pick = (same or fitting or [None])[0]
+        if pick is not None:
+            free.remove(pick)
+        chosen[index] = pick
+    pairs = [(labels[i], chosen[i]) for i in range(len(labels))]
+    return pairs, free
+
+
+def evaluate(corpus: Path, directory: Path = LABELLED, subset: str = "all") -> Evaluation:
+    """Match every labelled report of ``subset`` ("all", "held-out", "tuned")."""
+    labels = load_labels(directory)
+    inventory = scan_corpus(corpus)
+    matrix: Counter[tuple[str, str]] = Counter()
+    disagreements: list[Disagreement] = []
+    count = 0
+    reports = [r for r in labels["reports"] if subset == "all" or
+               (subset == "held-out") == bool(r.get("held_out"))]
+    for report in reports:
+        result = verify_labelled(report, labels, inventory, directory)
+        pairs, extra = match(report["claims"], result.verdicts)
+        for label, verdict in pairs:
+            count += 1
+            predicted = verdict.verdict if verdict is not None else MISSED
+            matrix[(label["verdict"], predicted)] += 1
+            if predicted != label["verdict"]:
+                disagreements.append(Disagreement(
+                    report["file"], label["line"], label["kind"], label["verdict"], predicted,
+                    verdict.claim.text if verdict else label.get("text", ""),
+                    verdict.message if verdict else "the checker made no such claim"))
+        for verdict in extra:
+            matrix[(NOT_LABELLED, verdict.verdict)] += 1
+            disagreements.append(Disagreement(
+                report["file"], verdict.claim.line, verdict.claim.kind, NOT_LABELLED,
+                verdict.verdict, verdict.claim.text, verdict.message))
+    return Evaluation(dict(matrix), tuple(disagreements), len(reports), count)
+
+
+def format_matrix(evaluation: Evaluation) -> str:
+    columns = (*VERDICTS, MISSED)
+    rows = (*VERDICTS, NOT_LABELLED)
+    width = max(len(r) for r in rows) + 2
+    lines = ["labelled \\ checker".ljust(width) + "".join(c.rjust(14) for c in columns)]
+    for row in rows:
+        cells = [str(evaluation.cell(row, c)) if (row, c) != (NOT_LABELLED, MISSED) else "-"
+                 for c in columns]
+        lines.append(row.ljust(width) + "".join(cell.rjust(14) for cell in cells))
+    lines.append("")
+    lines.append(f"{evaluation.reports} reports, {evaluation.labelled_claims} labelled claims; "
+                 f"verdicts agree on {evaluation.agreement:.1%}")
+    lines.append(f"contradicted: precision {evaluation.precision:.3f}, "
+                 f"recall {evaluation.recall:.3f}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--corpus", type=Path, help="an existing corpus (default: generate one)")
+    parser.add_argument("--details", action="store_true", help="list every disagreement")
+    parser.add_argument("--subset", choices=("all", "held-out", "tuned"), default="all",
+                        help="held-out: reports labelled before the checker ever ran on them")
+    args = parser.parse_args(argv)
+    labels = load_labels()
+    with tempfile.TemporaryDirectory() as scratch:
+        corpus = args.corpus
+        if corpus is None:
+            corpus = Path(scratch) / "corpus"
+            make_corpus(corpus, int(labels["corpus"]["seed"]))
+        evaluation = evaluate(corpus, subset=args.subset)
+    print(format_matrix(evaluation))
+    if args.details:
+        print()
+        for item in evaluation.disagreements:
+            print(f"{item.report}:{item.line}  {item.kind:18} labelled {item.expected:13} "
+                  f"checker {item.predicted:13} \"{item.text}\"  — {item.message}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
