@@ -14,6 +14,17 @@ from pathlib import Path
 from typing import Any
 
 
+def _read_umask() -> int:
+    # The only portable way to read the umask is to set it and put it back; done once, at
+    # import, so no thread ever creates a file in between.
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 class ArtifactError(Exception):
     """An artifact could not be written; the message names the path and the reason."""
 
@@ -30,6 +41,9 @@ def atomic_write_text(path: Path, text: str) -> Path:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp creates the file 0600; an artifact is for reading, so give it the mode a
+        # plain open() would have (0666 less the umask).
+        os.chmod(temp, 0o666 & ~_UMASK)
         os.replace(temp, path)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)

@@ -188,8 +188,8 @@ def _explain(
             have = facts["items"].get(norm, 0)
             if have < least:
                 section = next((s for s in parsed.sections if norm in s.key), None)
-                where = section.line if section else first
-                out.append(Violation(where, "items", f"section {title!r} has {have} item(s); "
+                line = section.line if section else first
+                out.append(Violation(line, "items", f"section {title!r} has {have} item(s); "
                                      f"at least {least} expected"))
         return out
     if key == "language":
