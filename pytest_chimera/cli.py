@@ -213,6 +213,205 @@ register(Command(
 ))
 
 
+# -- compare, export, plot: saved pytest-benchmark runs ---------------------------------------
+
+
+def _storage(text: str) -> Path:
+    # The same spelling --benchmark-storage accepts; only file storage can be read here.
+    if "://" in text and not text.startswith("file://"):
+        raise argparse.ArgumentTypeError(f"{text!r}: only file:// storage can be read")
+    return Path(text.removeprefix("file://")).expanduser()
+
+
+def _add_storage(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--storage", type=_storage, default=Path(".benchmarks"), metavar="DIR",
+                        help="pytest-benchmark storage folder, as --benchmark-storage "
+                             "(default .benchmarks)")
+
+
+def _configure_compare(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("runs", nargs="*", metavar="RUN",
+                        help="saved runs by number (3), name, file path or 'last': none for "
+                             "the last two, one to compare it with the latest, or OLD NEW")
+    _add_storage(parser)
+    parser.add_argument("--fail", metavar="SPEC",
+                        help="exit 1 when a metric gets worse beyond its limit, e.g. "
+                             "ttft_ms:10%%,tokens_per_s:5%%,faithfulness:0")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _pick_pair(args: argparse.Namespace) -> tuple[Any, Any]:
+    from .history import HistoryError, list_runs, load_run, load_runs, resolve_run
+
+    refs: list[str] = args.runs
+    try:
+        if len(refs) > 2:
+            raise InputError(f"give at most two runs (OLD NEW), not {len(refs)}")
+        if len(refs) == 1:
+            old_path = resolve_run(args.storage, refs[0])
+            saved = list_runs(args.storage)
+            if not saved or saved[-1].resolve() == old_path.resolve():
+                raise InputError(f"run {refs[0]!r} is the latest saved run; name the run to "
+                                 "compare it with (chimera compare OLD NEW)")
+            return load_run(old_path), load_run(saved[-1])
+        old, new = load_runs(args.storage, refs)
+    except HistoryError as exc:
+        raise InputError(str(exc)) from None
+    return old, new
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from .history import (
+        GateSpecError,
+        HistoryError,
+        check_gate,
+        compare_runs,
+        comparison_json,
+        parse_gate,
+        render_comparison,
+    )
+
+    try:
+        rules = parse_gate(args.fail) if args.fail is not None else ()
+    except GateSpecError as exc:
+        raise InputError(f"--fail: {exc}") from None
+    old, new = _pick_pair(args)
+    try:
+        comparison = compare_runs(old, new)
+    except HistoryError as exc:
+        raise InputError(str(exc)) from None
+    regressions = check_gate(comparison, rules)
+    if args.json:
+        json.dump(comparison_json(comparison, regressions), sys.stdout, ensure_ascii=False,
+                  indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_comparison(comparison, regressions) + "\n")
+        if rules:
+            sys.stdout.write("\n")
+            for regression in regressions:
+                sys.stdout.write(f"REGRESSION: {regression.message}\n")
+            if not regressions:
+                gate = ",".join(str(r) for r in rules)
+                sys.stdout.write(f"gate {gate}: no regression\n")
+    return EXIT_FAILED if regressions else EXIT_OK
+
+
+register(Command(
+    name="compare",
+    help="compare two saved pytest-benchmark runs per agent × persona; gate regressions",
+    configure=_configure_compare,
+    run=_run_compare,
+))
+
+
+def _configure_export(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run", nargs="?", default="last", metavar="RUN",
+                        help="the saved run to export (default: the latest)")
+    _add_storage(parser)
+    parser.add_argument("--github-bigger", type=Path, metavar="FILE",
+                        help="write github-action-benchmark JSON for tool customBiggerIsBetter "
+                             "(tokens_per_s, faithfulness)")
+    parser.add_argument("--github-smaller", type=Path, metavar="FILE",
+                        help="write github-action-benchmark JSON for tool "
+                             "customSmallerIsBetter (ttft_ms, load_ms, …, contradicted)")
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from .artifacts import ArtifactError, atomic_write_json
+    from .history import HistoryError, github_benchmark_entries, load_run, resolve_run
+
+    if args.github_bigger is None and args.github_smaller is None:
+        raise InputError("nothing to write: give --github-bigger FILE and/or "
+                         "--github-smaller FILE")
+    try:
+        run = load_run(resolve_run(args.storage, args.run))
+    except HistoryError as exc:
+        raise InputError(str(exc)) from None
+    if not run.tests:
+        raise InputError(f"run {run.label} holds no Chimera tests")
+    entries = github_benchmark_entries(run)
+    for key, target in (("bigger", args.github_bigger), ("smaller", args.github_smaller)):
+        if target is None:
+            continue
+        try:
+            atomic_write_json(target, entries[key])
+        except ArtifactError as exc:
+            raise InputError(str(exc)) from None
+        sys.stdout.write(f"wrote {len(entries[key])} {key}-is-better entries of {run.label} "
+                         f"to {target}\n")
+    return EXIT_OK
+
+
+register(Command(
+    name="export",
+    help="write a saved run as github-action-benchmark custom JSON for CI dashboards",
+    configure=_configure_export,
+    run=_run_export,
+))
+
+
+def _configure_plot(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("runs", nargs="*", metavar="RUN",
+                        help="saved runs to plot (default: every saved run)")
+    _add_storage(parser)
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="folder for the PNG charts")
+
+
+def _run_plot(args: argparse.Namespace) -> int:
+    from .history import HistoryError, list_runs, load_run, resolve_run
+    from .plot import PlotError, plot_runs
+
+    try:
+        paths = ([resolve_run(args.storage, ref) for ref in args.runs] if args.runs
+                 else list_runs(args.storage))
+        if not paths:
+            raise InputError(f"no saved runs in {args.storage} (save some with "
+                             "--benchmark-autosave)")
+        runs = [load_run(p) for p in paths]
+        written = plot_runs(runs, args.out)
+    except (HistoryError, PlotError) as exc:
+        raise InputError(str(exc)) from None
+    for path in written:
+        sys.stdout.write(f"wrote {path}\n")
+    return EXIT_OK
+
+
+register(Command(
+    name="plot",
+    help="PNG charts of saved runs: each metric over runs, and agent against agent",
+    configure=_configure_plot,
+    run=_run_plot,
+))
+
+
+# -- concurrency: two agents alone, then together ------------------------------------------
+
+
+def _configure_concurrency(parser: argparse.ArgumentParser) -> None:
+    from .concurrency import configure_parser
+
+    configure_parser(parser)
+
+
+def _run_concurrency(args: argparse.Namespace) -> int:
+    from .concurrency import ConcurrencyError, run_command
+
+    try:
+        return run_command(args, sys.stdout)
+    except ConcurrencyError as exc:
+        raise InputError(str(exc)) from None
+
+
+register(Command(
+    name="concurrency",
+    help="time two agents alone, then together: speedup and efficiency",
+    configure=_configure_concurrency,
+    run=_run_concurrency,
+))
+
+
 # -- main -------------------------------------------------------------------------------------
 
 

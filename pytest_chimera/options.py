@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from .history import GateRule, parse_gate
+
 BACKENDS = ("auto", "ollama", "llamacpp", "replay")
 DEFAULT_HOST = "http://127.0.0.1:11434"
 
@@ -131,21 +133,29 @@ SPECS: tuple[OptionSpec, ...] = (
                _fraction, "0"),
     OptionSpec("fail-on-unverifiable", "fail a report that has claims nobody can check",
                _bool, "false", flag=True),
+    OptionSpec("compare", "compare this run's metrics with a saved pytest-benchmark run (a "
+               "number, a name, a file, or 'last') and print the table at the end",
+               _text, None),
+    OptionSpec("compare-fail", "with --chimera-compare, fail the session when a metric gets "
+               "worse beyond its limit, e.g. ttft_ms:10%,tokens_per_s:5%,faithfulness:0",
+               parse_gate, None),
 )
 
 
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("chimera", "pytest-chimera: LLM agent report suites")
     for spec in SPECS:
+        # argparse %-formats option help (not ini help): "10%" must reach it as "10%%".
+        cli_help = spec.help.replace("%", "%%")
         if spec.flag:
             group.addoption(spec.cli, action="store_true", dest=spec.dest, default=None,
-                            help=spec.help)
+                            help=cli_help)
         elif spec.multiple:
             group.addoption(spec.cli, action="append", dest=spec.dest, default=None,
-                            metavar="VALUE", help=spec.help)
+                            metavar="VALUE", help=cli_help)
         else:
             group.addoption(spec.cli, action="store", dest=spec.dest, default=None,
-                            metavar="VALUE", help=spec.help)
+                            metavar="VALUE", help=cli_help)
         parser.addini(spec.dest, spec.help, type="linelist" if spec.multiple else "string",
                       default=[] if spec.multiple else "")
 
@@ -168,6 +178,8 @@ class ChimeraOptions:
     max_contradicted: int
     min_faithfulness: float
     fail_on_unverifiable: bool
+    compare: str | None = None
+    compare_fail: tuple[GateRule, ...] | None = None
 
 
 def resolve_options(config: pytest.Config) -> ChimeraOptions:

@@ -125,6 +125,7 @@ class RunOutcome:
         if self.faithfulness is not None:
             info["faithfulness"] = self.faithfulness.faithfulness
             info["contradicted"] = self.faithfulness.counts["contradicted"]
+            info["claims"] = dict(self.faithfulness.counts)
         if len(self.rounds) > 1:
             info["rounds"] = self.rounds
         return info

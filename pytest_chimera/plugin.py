@@ -12,13 +12,33 @@ from . import fixtures
 from .artifacts import ArtifactError, check_writable
 from .backends.base import BackendError
 from .config import ConfigError
-from .options import add_options, resolve_options
+from .history import (
+    Comparison,
+    HistoryError,
+    Regression,
+    SavedRun,
+    benchmark_entry,
+    case_from_info,
+    check_gate,
+    compare_runs,
+    junit_properties,
+    load_run,
+    next_run_path,
+    render_comparison,
+    resolve_run,
+    round_seconds,
+)
+from .options import ChimeraOptions, add_options, resolve_options
 from .session import ChimeraSession, find_suite_file
-from .summary import summary_table
+from .summary import ab_tables, summary_table
 
 SESSION_KEY = fixtures.SESSION_KEY
 ROWS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 SUMMARY_PROPERTY = fixtures.SUMMARY_PROPERTY
+BENCHMARK_PROPERTY = fixtures.BENCHMARK_PROPERTY
+REFERENCE_KEY = pytest.StashKey[SavedRun]()
+COMPARISON_KEY = pytest.StashKey[tuple[Comparison | None, list[Regression], str]]()
+SAVED_KEY = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,6 +53,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(SummaryCollector(config.stash[ROWS_KEY]), "chimera-summary")
     options = resolve_options(config)
     fixtures.store_options(config, options)
+    if not hasattr(config, "workerinput"):
+        _load_reference(config, options)
     if hasattr(config, "workerinput"):
         # An xdist worker: pin it to one host of the pool, round-robin by worker number.
         worker = int(str(config.workerinput["workerid"]).removeprefix("gw") or 0)
@@ -120,6 +142,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     report = yield
     if report.when == "call":
         item.stash[fixtures.CALL_REPORT_KEY] = report
+    elif report.when == "teardown":
+        # Each metric as its own JUnit <property>, for CI tools that chart properties.
+        for name, value in list(report.user_properties):
+            if name == BENCHMARK_PROPERTY:
+                report.user_properties.extend(junit_properties(json.loads(str(value))))
     return report
 
 
@@ -133,11 +160,13 @@ class SummaryCollector:
         """Keep the row a Chimera test attached to its teardown report."""
         if report.when != "teardown":
             return
-        for name, value in report.user_properties:
-            if name == SUMMARY_PROPERTY:
-                row = json.loads(str(value))
-                row["nodeid"] = report.nodeid
-                self.rows.append(row)
+        properties = dict(report.user_properties)
+        if SUMMARY_PROPERTY in properties:
+            row = json.loads(str(properties[SUMMARY_PROPERTY]))
+            row["nodeid"] = report.nodeid
+            if BENCHMARK_PROPERTY in properties:
+                row["extra_info"] = json.loads(str(properties[BENCHMARK_PROPERTY]))
+            self.rows.append(row)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -148,3 +177,148 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.write_sep("=", "chimera summary")
     for line in summary_table(rows, Path.cwd()).splitlines():
         terminalreporter.write_line(line)
+    for persona, table in ab_tables(rows):
+        terminalreporter.write_sep("-", f"agents side by side: persona {persona}")
+        for line in table.splitlines():
+            terminalreporter.write_line(line)
+    saved = config.stash.get(SAVED_KEY, None)
+    if saved:
+        terminalreporter.write_line(saved)
+    comparison, regressions, note = config.stash.get(COMPARISON_KEY, (None, [], ""))
+    if comparison is None and not note:
+        return
+    terminalreporter.write_sep("=", "chimera compare")
+    if note:
+        terminalreporter.write_line(note)
+    if comparison is not None:
+        for line in render_comparison(comparison, regressions).splitlines():
+            terminalreporter.write_line(line)
+    for regression in regressions:
+        terminalreporter.write_line(f"REGRESSION: {regression.message}", red=True, bold=True)
+    rules = config.stash[fixtures.OPTIONS_KEY].compare_fail
+    if comparison is not None and rules and not regressions:
+        gate = ",".join(str(rule) for rule in rules)
+        terminalreporter.write_line(f"chimera: gate {gate}: no regression", green=True)
+
+
+def _benchmark_storage(config: pytest.Config) -> Path | None:
+    """pytest-benchmark's storage folder, resolved as it resolves it (None: not a folder)."""
+    storage = str(config.getoption("benchmark_storage", None) or "file://./.benchmarks")
+    if "://" in storage and not storage.startswith("file://"):
+        return None
+    return Path(storage.removeprefix("file://")).expanduser().resolve()
+
+
+def _load_reference(config: pytest.Config, options: ChimeraOptions) -> None:
+    # Read the reference before the run, so a bad name fails fast and --benchmark-autosave
+    # cannot make "last" mean this very run.
+    if options.compare_fail is not None and options.compare is None:
+        raise pytest.UsageError("--chimera-compare-fail needs --chimera-compare=REF (a saved "
+                                "run to compare with; 'last' for the latest)")
+    if options.compare is None:
+        return
+    storage = _benchmark_storage(config)
+    if storage is None:
+        raise pytest.UsageError("--chimera-compare reads file storage only; "
+                                "--benchmark-storage is not a folder")
+    try:
+        config.stash[REFERENCE_KEY] = load_run(resolve_run(storage, options.compare))
+    except HistoryError as exc:
+        raise pytest.UsageError(f"--chimera-compare: {exc}") from None
+
+
+def _current_run(rows: list[dict[str, Any]]) -> SavedRun:
+    cases = tuple(case_from_info(row["nodeid"], row["extra_info"])
+                  for row in rows if row.get("extra_info"))
+    return SavedRun(label="this run", tests=cases)
+
+
+def _benchmark_saves_nothing(config: pytest.Config) -> bool:
+    xdist = config.getoption("dist", "no") not in (None, "no")
+    disabled = bool(config.getoption("benchmark_disable", False)) and not config.getoption(
+        "benchmark_enable", False)
+    return xdist or disabled
+
+
+def _save_without_benchmark(config: pytest.Config, rows: list[dict[str, Any]]) -> None:
+    # pytest-benchmark is off under xdist (and with --benchmark-disable), so it saves
+    # nothing; the workers' rows still hold every metric. Save them in its layout.
+    name = config.getoption("benchmark_save", None)
+    if not name and config.getoption("benchmark_autosave", False):
+        from pytest_benchmark.utils import get_tag
+
+        name = get_tag(  # type: ignore[no-untyped-call]
+            config.getoption("benchmark_project_name", None))
+    storage = _benchmark_storage(config)
+    measured = [row for row in rows if row.get("extra_info")]
+    if not name or storage is None or not measured:
+        return
+    from pytest_benchmark.stats import Stats
+    from pytest_benchmark.utils import get_machine_id
+
+    from .artifacts import ArtifactError, atomic_write_json
+
+    entries = []
+    for row in sorted(measured, key=lambda r: str(r["nodeid"])):
+        stats = Stats()  # type: ignore[no-untyped-call]
+        for seconds in round_seconds(row["extra_info"]):
+            stats.update(seconds)  # type: ignore[no-untyped-call]
+        timing = {**stats.as_dict(), "iterations": 1}  # type: ignore[no-untyped-call]
+        nodeid = str(row["nodeid"])
+        name_part = nodeid.rsplit("::", 1)[-1]
+        param = name_part.partition("[")[2].removesuffix("]") or None
+        entries.append(benchmark_entry(name_part, nodeid, param, row["extra_info"], timing))
+    hook = config.hook
+    machine_info = hook.pytest_benchmark_generate_machine_info(config=config)
+    hook.pytest_benchmark_update_machine_info(config=config, machine_info=machine_info)
+    commit_info = hook.pytest_benchmark_generate_commit_info(config=config)
+    hook.pytest_benchmark_update_commit_info(config=config, commit_info=commit_info)
+    from datetime import UTC, datetime
+
+    from pytest_benchmark import __version__
+
+    document = {
+        "machine_info": machine_info, "commit_info": commit_info, "benchmarks": entries,
+        "datetime": datetime.now(UTC).isoformat(), "version": __version__,
+        "chimera": {"saved_by": "pytest-chimera",
+                    "why": "pytest-benchmark saves nothing under xdist or --benchmark-disable",
+                    "stats": "generation seconds per round (total_s), not wall time"},
+    }
+    machine_id = get_machine_id()  # type: ignore[no-untyped-call]
+    path = next_run_path(storage, machine_id, str(name))
+    try:
+        atomic_write_json(path, document)
+    except ArtifactError as exc:
+        config.stash[SAVED_KEY] = f"chimera: could not save the metrics: {exc}"
+        return
+    config.stash[SAVED_KEY] = (f"chimera: saved the metrics of {len(entries)} test(s) in "
+                               f"{path} (pytest-benchmark saves nothing under xdist)")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Save the metrics pytest-benchmark could not; compare with --chimera-compare and gate."""
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    rows = config.stash.get(ROWS_KEY, [])
+    if _benchmark_saves_nothing(config):
+        _save_without_benchmark(config, rows)
+    reference = config.stash.get(REFERENCE_KEY, None)
+    if reference is None:
+        return
+    current = _current_run(rows)
+    if not current.tests:
+        config.stash[COMPARISON_KEY] = (None, [], "chimera: nothing to compare: no Chimera "
+                                        "test of this run produced metrics")
+        return
+    try:
+        comparison = compare_runs(reference, current)
+    except HistoryError as exc:
+        config.stash[COMPARISON_KEY] = (None, [], f"chimera: cannot compare: {exc}")
+        return
+    rules = config.stash[fixtures.OPTIONS_KEY].compare_fail or ()
+    regressions = check_gate(comparison, rules)
+    config.stash[COMPARISON_KEY] = (comparison, regressions, "")
+    if regressions and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

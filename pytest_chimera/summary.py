@@ -8,6 +8,8 @@ from typing import Any
 
 from tabulate import tabulate
 
+from .history import METRICS, CaseResult, case_from_info
+
 COLUMNS = (
     ("agent", "agent"), ("persona", "persona"), ("outcome", "test"),
     ("structure", "structure"), ("faithfulness", "faithfulness"), ("ttft_ms", "TTFT ms"),
@@ -36,3 +38,49 @@ def _relative(path: str, cwd: Path) -> str:
         return os.path.relpath(path, cwd)
     except ValueError:
         return path
+
+
+AB_ROWS = ("ttft_ms", "tokens_per_s", "load_ms", "prompt_eval_ms", "eval_ms", "total_ms",
+           "eval_tokens", "prompt_tokens", "context_use", "faithfulness", "contradicted")
+
+
+def ab_tables(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """With several agents: per persona, a table of each metric side by side per agent.
+
+    Returns ``(persona, table)`` pairs; empty when only one agent ran. Replayed timings are
+    marked; a value is the median over the rounds when there were several.
+    """
+    agents = sorted({row["agent"] for row in rows})
+    if len(agents) < 2:
+        return []
+    cases: dict[tuple[str, str], tuple[dict[str, Any], CaseResult | None]] = {}
+    for row in rows:
+        info = row.get("extra_info")
+        cases[(row["agent"], row["persona"])] = (
+            row, case_from_info(row.get("nodeid", ""), info) if info else None)
+    tables = []
+    for persona in sorted({row["persona"] for row in rows}):
+        body = []
+        for metric in (m for m in METRICS if m.name in AB_ROWS):
+            cells: list[str] = [f"{metric.name} ({metric.unit})"]
+            for agent in agents:
+                found = cases.get((agent, persona))
+                case = found[1] if found else None
+                value = case.value(metric.name) if case is not None else None
+                if value is None:
+                    cells.append("-")
+                    continue
+                text = f"{value:.{metric.digits}f}"
+                if metric.performance and case is not None and case.replayed:
+                    text += " (replayed)"
+                cells.append(text)
+            body.append(cells)
+        outcome = ["test"]
+        for agent in agents:
+            found = cases.get((agent, persona))
+            outcome.append(str(found[0]["outcome"]) if found else "-")
+        body.append(outcome)
+        table = tabulate(body, headers=["metric", *agents], tablefmt="simple",
+                         disable_numparse=True)
+        tables.append((persona, table))
+    return tables

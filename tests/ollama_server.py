@@ -64,6 +64,8 @@ class ServerScript:
     max_chunks: int = 10_000
     # None: /api/version answers 404, as a server that is not Ollama would.
     version: str | None = "0.12.6"
+    # One generation at a time, the others queue: Ollama with OLLAMA_NUM_PARALLEL=1.
+    serial: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,23 @@ class _Handler(BaseHTTPRequestHandler):
         if full_model_name(model) not in {full_model_name(m) for m in script.models}:
             self._send_json(404, {"error": f'model "{model}" not found, try pulling it first'})
             return
+        if script.serial:
+            with fake._serial:
+                self._timed_generation(chat=chat, body=body)
+        else:
+            self._timed_generation(chat=chat, body=body)
+
+    def _timed_generation(self, *, chat: bool, body: dict[str, Any]) -> None:
+        fake = self.server.fake
+        started = time.perf_counter()
+        try:
+            self._one_generation(chat=chat, body=body)
+        finally:
+            fake._span(started, time.perf_counter())
+
+    def _one_generation(self, *, chat: bool, body: dict[str, Any]) -> None:
+        fake = self.server.fake
+        script = fake.script
         index = fake._next_generation()
         fault = script.fault
         if script.fault_requests is not None and index >= script.fault_requests:
@@ -284,6 +303,8 @@ class FakeOllamaServer:
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._generations = 0
+        self._spans: list[tuple[float, float]] = []
+        self._serial = threading.Lock()
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
@@ -306,6 +327,13 @@ class FakeOllamaServer:
 
     def requests_to(self, path: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path == path]
+
+    @property
+    def generation_spans(self) -> list[tuple[float, float]]:
+        """(start, end) in ``time.perf_counter`` seconds of each generation served, in order
+        of ending; with ``serial`` the start is when the generation got its turn."""
+        with self._lock:
+            return list(self._spans)
 
     def start(self) -> FakeOllamaServer:
         self._thread = threading.Thread(
@@ -347,6 +375,10 @@ class FakeOllamaServer:
             index = self._generations
             self._generations += 1
             return index
+
+    def _span(self, started: float, ended: float) -> None:
+        with self._lock:
+            self._spans.append((started, ended))
 
     def _pause(self, seconds: float) -> bool:
         """Wait ``seconds``; False when the server is stopping meanwhile."""
