@@ -33,6 +33,10 @@ def atomic_write_text(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically, creating parent folders."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArtifactError(f"cannot write {path}: cannot make its folder {path.parent}: "
+                            f"{exc.strerror}") from None
+    try:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise ArtifactError(f"cannot write {path}: {exc.strerror}") from None

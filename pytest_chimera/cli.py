@@ -113,7 +113,9 @@ def _read_report(path: Path) -> str:
     if path.is_dir():
         raise InputError(f"report {path} is a folder, not a file")
     try:
-        data = path.read_bytes()[: MAX_REPORT_BYTES + 1]
+        # Read one byte past the limit, never the whole file: a "report" may be gigabytes.
+        with path.open("rb") as handle:
+            data = handle.read(MAX_REPORT_BYTES + 1)
     except OSError as exc:
         raise InputError(f"report {path} cannot be read: {exc.strerror}") from None
     if len(data) > MAX_REPORT_BYTES:
@@ -150,8 +152,8 @@ def _read_record(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise InputError(f"run record {path} is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"run record {path} is not JSON: {exc.msg} at line {exc.lineno}"
-                         ) from None
+        raise InputError(f"run record {path} is not JSON: {exc.msg} (line {exc.lineno}, "
+                         f"column {exc.colno})") from None
     if isinstance(document, dict) and isinstance(document.get("run"), dict):
         document = document["run"]
     if not isinstance(document, dict) or "run_date" not in document:

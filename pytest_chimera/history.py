@@ -278,6 +278,9 @@ def load_run(path: Path) -> SavedRun:
     if len(data) > MAX_RUN_BYTES:
         raise HistoryError(f"run file {path} is over {MAX_RUN_BYTES // 2**20} MiB; "
                            "not a saved pytest-benchmark run")
+    if not data.strip():
+        # What pytest-benchmark leaves when a run is killed as it saves (it writes in place).
+        raise HistoryError(f"run file {path} is empty (a save that was interrupted?)")
     try:
         document = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:

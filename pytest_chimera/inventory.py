@@ -12,6 +12,7 @@ running statistics only.
 
 from __future__ import annotations
 
+import copy
 import csv
 import functools
 import gc
@@ -21,19 +22,23 @@ import math
 import os
 import re
 import stat
+import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 KINDS = {".csv": "csv", ".json": "json", ".md": "md", ".markdown": "md", ".txt": "txt"}
 MAX_VALUES_PER_SERIES = 100_000
 MAX_JSON_BYTES = 64 * 1024 * 1024
 MAX_TEXT_BYTES = 16 * 1024 * 1024
 SNIFF_BYTES = 8192
+# A CSV line is read at most this many characters at a time: a "CSV" of one endless line (a
+# dump with no newlines, a sparse file's hole) would otherwise be read whole into memory.
+MAX_CSV_LINE_CHARS = 1 << 20
 
 _ISO_DATE = re.compile(r"\b(20\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?:[T ]\d\d:\d\d)?")
 _COMPACT_DATE = re.compile(r"(?<!\d)(20\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")
@@ -46,6 +51,10 @@ _SEEN_CELLS = 10_000
 
 class CorpusError(Exception):
     """The corpus as a whole cannot be scanned (missing, not a folder, unreadable)."""
+
+
+class _LineTooLong(Exception):
+    """A CSV line runs past MAX_CSV_LINE_CHARS."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,33 @@ class MetricSeries:
         return len(self.values) == self.count
 
 
+_Derived = TypeVar("_Derived")
+
+
+def per_inventory(derive: Callable[[FileInventory], _Derived]) -> Callable[[FileInventory],
+                                                                           _Derived]:
+    """Compute ``derive(inventory)`` once per inventory and keep it on the inventory.
+
+    An inventory never changes once scanned, so anything derived from it holds for its whole
+    life; every test of a session shares one inventory, and asks the same questions of it.
+    The result is shared: ``derive`` must return something nobody mutates (tuples, frozen
+    data), or callers must copy it.
+    """
+    key = f"_derived {derive.__module__}.{derive.__qualname__}"
+
+    @functools.wraps(derive)
+    def cached(inventory: FileInventory) -> _Derived:
+        # The dataclass is frozen, so the value goes straight into the instance's __dict__,
+        # as functools.cached_property does; fields, equality and repr never see it.
+        try:
+            value: _Derived = inventory.__dict__[key]
+        except KeyError:
+            value = inventory.__dict__[key] = derive(inventory)
+        return value
+
+    return cached
+
+
 @dataclass(frozen=True)
 class FileInventory:
     """What a corpus really holds. Every count and date a report states is checked against this."""
@@ -180,22 +216,28 @@ class FileInventory:
 
     def summary(self) -> dict[str, Any]:
         """A JSON-able digest: what the harness writes in the report's data summary."""
-        latest = self.latest()
-        period = self.data_period()
-        top = Counter(f.path.split("/", 1)[0] if "/" in f.path else "." for f in self.files)
-        return {
-            "root": self.root,
-            "total_files": self.total_files,
-            "total_bytes": self.total_bytes,
-            "files_by_type": self.count_by_kind(),
-            "files_by_top_folder": dict(sorted(top.items())),
-            "folders": len([f for f in self.folders if f]),
-            "latest_modified": latest.mtime.strftime("%Y-%m-%dT%H:%M:%SZ") if latest else None,
-            "latest_modified_path": latest.path if latest else None,
-            "data_period": [period[0].isoformat(), period[1].isoformat()] if period else None,
-            "sample_paths": sample_paths(self.files),
-            "problems": [{"path": p.path, "reason": p.reason} for p in self.problems],
-        }
+        # A copy: each test's run record owns its digest.
+        return copy.deepcopy(_summary(self))
+
+
+@per_inventory
+def _summary(inventory: FileInventory) -> dict[str, Any]:
+    latest = inventory.latest()
+    period = inventory.data_period()
+    top = Counter(f.path.split("/", 1)[0] if "/" in f.path else "." for f in inventory.files)
+    return {
+        "root": inventory.root,
+        "total_files": inventory.total_files,
+        "total_bytes": inventory.total_bytes,
+        "files_by_type": inventory.count_by_kind(),
+        "files_by_top_folder": dict(sorted(top.items())),
+        "folders": len([f for f in inventory.folders if f]),
+        "latest_modified": latest.mtime.strftime("%Y-%m-%dT%H:%M:%SZ") if latest else None,
+        "latest_modified_path": latest.path if latest else None,
+        "data_period": [period[0].isoformat(), period[1].isoformat()] if period else None,
+        "sample_paths": sample_paths(inventory.files),
+        "problems": [{"path": p.path, "reason": p.reason} for p in inventory.problems],
+    }
 
 
 def sample_paths(files: Iterable[FileRecord], per_kind: int = 2) -> list[str]:
@@ -228,6 +270,7 @@ def scan_corpus(root: str | os.PathLike[str], *, read_facts: bool = True) -> Fil
     files: list[FileRecord] = []
     folders: list[str] = [""]
     problems: list[Problem] = []
+    raw_paths: dict[str, str] = {}  # escaped path -> the real one, for odd names
     dates: set[tuple[date, str]] = set()
     # This loop runs once per file of corpora of 100,000 files: it is kept to plain local
     # operations (bench/bench_inventory.py holds it to 3x ``find``).
@@ -243,6 +286,14 @@ def scan_corpus(root: str | os.PathLike[str], *, read_facts: bool = True) -> Fil
             folder_dates = dates_in_text(folder) if "20" in folder else ()
             for name in names:
                 rel = prefix + name
+                if not rel.isprintable() and printable_path(rel) != rel:
+                    # Undecodable bytes (surrogates) or control characters: artifacts and
+                    # prompts get an escaped, encodable name; the file is read by its own.
+                    shown = printable_path(rel)
+                    raw_paths[shown] = rel
+                    problems.append(Problem(shown, "name has control characters or bytes "
+                                                   "that are not UTF-8; shown with \\x escapes"))
+                    rel = shown
                 try:
                     st = (lstat(name, dir_fd=descriptor) if descriptor is not None
                           else lstat(where / name))
@@ -266,9 +317,10 @@ def scan_corpus(root: str | os.PathLike[str], *, read_facts: bool = True) -> Fil
     if read_facts:
         for record in files:
             if record.kind in ("csv", "json", "md"):
-                _read_facts(base, record, series, dates, problems)
+                _read_facts(base, record, series, dates, problems,
+                            raw_paths.get(record.path, record.path))
     return FileInventory(
-        root=str(base),
+        root=printable_path(str(base)),
         files=tuple(files),
         folders=tuple(folders),
         series=tuple(series),
@@ -318,7 +370,8 @@ def _walk(
         except OSError as exc:
             if descriptor is not None:
                 os.close(descriptor)
-            problems.append(Problem(current or ".", f"cannot list folder: {exc.strerror}"))
+            problems.append(Problem(printable_path(current or "."),
+                                    f"cannot list folder: {exc.strerror}"))
             continue
         try:
             prefix = f"{current}/" if current else ""
@@ -328,21 +381,43 @@ def _walk(
                     if entry.is_file(follow_symlinks=False):
                         regular.append(entry.name)
                     elif entry.is_symlink():
-                        problems.append(Problem(prefix + entry.name,
+                        problems.append(Problem(printable_path(prefix + entry.name),
                                                 "symbolic link, not followed"))
                     elif entry.is_dir(follow_symlinks=False):
                         child = prefix + entry.name
-                        folders.append(child)
+                        folders.append(printable_path(child))
                         stack.append(child)
                     else:
-                        problems.append(Problem(prefix + entry.name, "not a regular file"))
+                        problems.append(Problem(printable_path(prefix + entry.name),
+                                                "not a regular file"))
                 except OSError as exc:
-                    problems.append(Problem(prefix + entry.name,
+                    problems.append(Problem(printable_path(prefix + entry.name),
                                             f"cannot stat: {exc.strerror}"))
             yield current, descriptor, regular
         finally:
             if descriptor is not None:
                 os.close(descriptor)
+
+
+def printable_path(path: str) -> str:
+    """``path`` safe to print, encode as UTF-8 and put on one Markdown line: each byte that was
+    not UTF-8 (a surrogate escape), control character and line break becomes an escape."""
+    if path.isprintable():
+        return path
+    out = []
+    for char in path:
+        code = ord(char)
+        # isprintable() is also False for harmless characters (no-break space, the joiner of
+        # emoji sequences): only these four categories break an encoder or a line.
+        if char.isprintable() or unicodedata.category(char) not in ("Cc", "Cs", "Zl", "Zp"):
+            out.append(char)
+        elif 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for an undecodable byte
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out)
 
 
 def dates_in_text(text: str) -> set[date]:
@@ -370,8 +445,9 @@ def _read_facts(
     series: list[MetricSeries],
     dates: set[tuple[date, str]],
     problems: list[Problem],
+    raw_path: str,
 ) -> None:
-    path = base / record.path
+    path = base / raw_path
     if record.size == 0:
         problems.append(Problem(record.path, "empty file"))
         return
@@ -451,7 +527,7 @@ def _csv_facts(
 ) -> None:
     _note_encoding(encoding, record, problems)
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(_bounded_lines(handle))
         try:
             header = next(reader)
         except StopIteration:
@@ -459,6 +535,10 @@ def _csv_facts(
             return
         except csv.Error as exc:
             problems.append(Problem(record.path, f"malformed CSV: {exc}"))
+            return
+        except _LineTooLong:
+            problems.append(Problem(record.path, f"CSV header line is over "
+                                    f"{MAX_CSV_LINE_CHARS:,} characters; not read"))
             return
         names = [h.strip() for h in header]
         width = len(names)
@@ -486,10 +566,22 @@ def _csv_facts(
                         dates.update((d, record.path) for d in dates_in_text(cell))
         except csv.Error as exc:
             problems.append(Problem(record.path, f"malformed CSV at line {line + 1}: {exc}"))
+        except _LineTooLong:
+            problems.append(Problem(
+                record.path, f"CSV line {reader.line_num + 1} is over {MAX_CSV_LINE_CHARS:,} "
+                "characters; values from it on not read"))
         if short_rows:
             problems.append(Problem(
                 record.path, f"{short_rows} row(s) with a different number of cells than the header"
             ))
+
+
+def _bounded_lines(handle: io.TextIOBase) -> Iterator[str]:
+    """The lines of ``handle``, raising _LineTooLong at one past MAX_CSV_LINE_CHARS."""
+    for line in iter(functools.partial(handle.readline, MAX_CSV_LINE_CHARS), ""):
+        if len(line) == MAX_CSV_LINE_CHARS and line[-1] not in "\r\n":
+            raise _LineTooLong
+        yield line
 
 
 def _json_facts(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .artifacts import safe_name
 from .backends import choose_backend_kind, make_backend
 from .backends.base import Backend
 from .config import AgentConfig, ConfigError, Persona, SuiteConfig, load_personas, load_suite
@@ -75,7 +77,30 @@ def select(suite: SuiteConfig, agents: tuple[str, ...], personas: tuple[str, ...
                 f"{personas_dir or suite.personas_dir} has {', '.join(sorted(ids))}"
             )
         every = [p for p in every if p.id in personas]
+    _check_artifact_names(suite, chosen, every)
     return Selection(agents=chosen, personas=tuple(every))
+
+
+def _check_artifact_names(suite: SuiteConfig, agents: Sequence[AgentConfig],
+                          personas: Sequence[Persona]) -> None:
+    # Two tests writing the same artifact files would overwrite each other's reports. File
+    # names are compared case-folded: macOS and Windows file systems ignore case.
+    folders: dict[str, str] = {}
+    for agent in agents:
+        key = safe_name(agent.name).casefold()
+        if key in folders:
+            raise ConfigError(
+                f"{suite.source}: agents.{agent.name}: would write its reports to the same "
+                f"folder as agent {folders[key]!r}; rename one")
+        folders[key] = agent.name
+    stems: dict[str, Persona] = {}
+    for persona in personas:
+        key = safe_name(persona.id).casefold()
+        if key in stems:
+            raise ConfigError(
+                f"{persona.source}: id: {persona.id!r} would write its reports to the same "
+                f"files as persona {stems[key].id!r} ({stems[key].source}); rename one")
+        stems[key] = persona
 
 
 @dataclass

@@ -1,14 +1,30 @@
-"""Nothing lost: a write that fails half-way leaves the old artifact whole and no temp file."""
+"""Nothing lost: a write that fails half-way leaves the old artifact whole and no temp file,
+and an interrupted save never corrupts the saved benchmark history.
+
+A whole run killed with SIGKILL is in test_reliability_plugin.py.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from pytest_chimera import cli
 from pytest_chimera.artifacts import ArtifactError, atomic_write_json, atomic_write_text
+from pytest_chimera.history import (
+    HistoryError,
+    list_runs,
+    load_run,
+    next_run_path,
+    resolve_run,
+)
 
 
 def _fail(*_args: object, **_kwargs: object) -> None:
@@ -44,3 +60,92 @@ def test_interrupted_write_leaves_no_temp(tmp_path: Path,
     monkeypatch.undo()
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["r.md"]
+
+
+# -- saved benchmark history ------------------------------------------------------------------
+
+MACHINE = "Linux-CPython-3.11-64bit"
+
+
+def _saved_run(ttft_s: float) -> dict[str, Any]:
+    metrics = {"ttft_s": ttft_s, "total_s": 2.0, "load_s": 0.0, "prompt_eval_s": 0.1,
+               "eval_s": 1.5, "prompt_tokens": 300, "eval_tokens": 60}
+    info = {"agent": "B", "persona": "ops", "model": "gemma3", "backend": "ollama",
+            "replayed": False, "metrics": metrics}
+    return {"datetime": "2026-11-22T10:00:00", "benchmarks": [
+        {"name": "test_report[B-ops]", "fullname": "suites/test_reports.py::test_report[B-ops]",
+         "extra_info": info, "stats": {"mean": 2.0}}]}
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> Path:
+    """pytest-benchmark storage holding two good saved runs."""
+    root = tmp_path / ".benchmarks"
+    (root / MACHINE).mkdir(parents=True)
+    for number, ttft_s in ((1, 0.1), (2, 0.2)):
+        path = root / MACHINE / f"{number:04d}_run.json"
+        path.write_text(json.dumps(_saved_run(ttft_s), indent=4), "utf-8")
+    return root
+
+
+def _snapshot(storage: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(storage)): p.read_bytes()
+            for p in sorted(storage.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("cut", "reason"),
+    [
+        # pytest-benchmark writes its run file in place (open, write): a kill right after the
+        # open leaves it empty, a kill during the write leaves it cut short.
+        pytest.param(0, "is empty (a save that was interrupted?)", id="empty"),
+        pytest.param(180, "is not valid JSON (corrupted or cut short?): ", id="cut-short"),
+    ],
+)
+def test_an_interrupted_save_is_named_and_the_other_runs_stay_usable(
+    storage: Path, capsys: pytest.CaptureFixture[str], cut: int, reason: str,
+) -> None:
+    broken = storage / MACHINE / "0003_run.json"
+    broken.write_bytes(json.dumps(_saved_run(0.3), indent=4).encode()[:cut])
+    before = _snapshot(storage)
+    # Named explicitly, or as the latest: a HistoryError naming the file and the reason.
+    for ref in ("3", "last", str(broken)):
+        with pytest.raises(HistoryError) as info:
+            load_run(resolve_run(storage, ref))
+        assert str(info.value).startswith(f"run file {broken} {reason}")
+    # The command line says the same, exit 2, no traceback.
+    assert cli.main(["compare", "--storage", str(storage)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"chimera compare: run file {broken} {reason}")
+    assert "Traceback" not in err
+    # The run goes on where it can: the whole runs compare, and nothing was touched.
+    assert cli.main(["compare", "1", "2", "--storage", str(storage)]) == 0
+    assert "B × ops" in capsys.readouterr().out
+    assert _snapshot(storage) == before
+    # The next save takes the next number; it never overwrites the broken file.
+    assert next_run_path(storage, MACHINE, "next") == storage / MACHINE / "0004_next.json"
+
+
+def test_a_save_killed_mid_write_leaves_only_a_hidden_temp_that_history_ignores(
+    storage: Path,
+) -> None:
+    target = storage / MACHINE / "0003_run.json"
+    # The plugin's own save (under xdist) is atomic: kill the writer between its fsync'd
+    # temp file and the rename, as SIGKILL at the worst moment would.
+    code = ("import os, signal, sys\n"
+            "from pathlib import Path\n"
+            "from pytest_chimera import artifacts\n"
+            "artifacts.os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)\n"
+            "artifacts.atomic_write_json(Path(sys.argv[1]), {'benchmarks': []})\n")
+    before = _snapshot(storage)
+    killed = subprocess.run([sys.executable, "-c", code, str(target)], check=False)
+    assert killed.returncode == -signal.SIGKILL
+    assert not target.exists()
+    (temp,) = [p for p in (storage / MACHINE).iterdir() if p.name.startswith(".")]
+    assert temp.name.startswith(".0003_run.json.") and temp.suffix == ".tmp"
+    # The saved runs are as they were; listing, "last" and the next number ignore the temp.
+    assert {k: v for k, v in _snapshot(storage).items() if not k.endswith(".tmp")} == before
+    assert [p.name for p in list_runs(storage)] == ["0001_run.json", "0002_run.json"]
+    assert resolve_run(storage, "last").name == "0002_run.json"
+    assert [len(load_run(p).tests) for p in list_runs(storage)] == [1, 1]
+    assert next_run_path(storage, MACHINE, "run") == target

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,9 +54,12 @@ def test_report_without_claims_gets_a_verdict(
     report.write_text(text)
     status = cli.main(["verify", str(report), "--corpus", str(corpus), "--json"])
     out = capsys.readouterr()
-    assert status in (0, 1) and "Traceback" not in out.err
+    assert (status, out.err) == (0, "")
     document = json.loads(out.out)
-    assert document["counts"]["contradicted"] == 0 if "counts" in document else True
+    # Nothing to check is a clear verdict: faithful, with no claim supported or contradicted.
+    assert document["faithful"] is True
+    assert document["counts"]["supported"] == document["counts"]["contradicted"] == 0
+    assert all(c["verdict"] == "unverifiable" for c in document["claims"])
 
 
 def test_paths_outside_the_corpus_are_never_read(
@@ -84,8 +88,14 @@ def test_paths_outside_the_corpus_are_never_read(
     out = capsys.readouterr()
     assert status in (0, 1), out.err
     assert not [p for p in touched if p.startswith("/etc")], touched
-    verdicts = json.dumps(json.loads(out.out))
-    assert "passwd" not in verdicts or '"supported"' not in verdicts.split("passwd")[1][:200]
+    claims = json.loads(out.out)["claims"]
+    outside = [c for c in claims if c["kind"] != "language"
+               and ("passwd" in c["text"] or "shadow" in c["text"])]
+    # Both paths are claims, and neither can be supported: nothing outside the corpus is read.
+    assert {c["subject"].rsplit("/", 1)[-1] for c in outside} == {"passwd", "shadow"}
+    assert [c["verdict"] for c in outside if c["verdict"] == "supported"] == []
+    assert {c["message"] for c in outside if "shadow" in c["text"]} == {
+        "an absolute path outside the corpus"}
 
 
 @pytest.mark.parametrize(("number", "status_wanted"), [
@@ -108,3 +118,84 @@ def test_absurd_numbers_get_a_verdict_not_a_crash(
     assert " 0 supported," in out.out
     if status_wanted:
         assert "the corpus has 2 files" in out.out
+
+
+@pytest.mark.parametrize(
+    ("make", "argument", "message"),
+    [
+        pytest.param(lambda p: None, "report", "report {path} does not exist", id="no-report"),
+        pytest.param(lambda p: p.mkdir(), "report", "report {path} is a folder, not a file",
+                     id="report-is-a-folder"),
+        pytest.param(lambda p: None, "corpus", "corpus folder {path} does not exist",
+                     id="no-corpus"),
+        pytest.param(lambda p: p.write_text("# Report\n"), "corpus",
+                     "corpus {path} is a file, not a folder", id="corpus-is-a-file"),
+        pytest.param(lambda p: p.write_text('{"run_date": "2025-'), "record",
+                     "run record {path} is not JSON: Unterminated string starting at (line 1, "
+                     "column 14)",
+                     id="record-cut-short"),
+        pytest.param(lambda p: p.write_bytes(b"\xff\xfe{}"), "record",
+                     "run record {path} is not UTF-8 text", id="record-not-utf8"),
+        pytest.param(lambda p: p.write_text("[1, 2]"), "record",
+                     "run record {path} is not a run record (no run_date)",
+                     id="record-not-a-record"),
+    ],
+)
+def test_a_missing_or_wrong_input_is_exit_2_naming_it(
+    tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str],
+    make: Callable[[Path], object], argument: str, message: str,
+) -> None:
+    report = tmp_path / "r.md"
+    report.write_text("# Report\n\nThe corpus has 2 files.\n")
+    record = tmp_path / "r.json"
+    bad = tmp_path / "bad"
+    make(bad)
+    args = {"report": [str(bad), "--corpus", str(corpus)],
+            "corpus": [str(report), "--corpus", str(bad)],
+            "record": [str(report), "--corpus", str(corpus), "--run-record", str(bad)]}
+    assert cli.main(["verify", *args[argument]]) == 2
+    out = capsys.readouterr()
+    assert out.err == f"chimera verify: {message.format(path=bad)}\n"
+    assert out.out == ""
+    # Nothing was written beside the report.
+    assert not record.exists()
+
+
+def test_a_1_gib_report_is_refused_without_reading_it(
+    tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    import tracemalloc
+
+    report = tmp_path / "huge.md"
+    with open(report, "wb") as handle:
+        handle.write(b"# Report\n")
+        handle.truncate(2**30)  # sparse: 1 GiB on paper, nothing on disk
+    tracemalloc.start()
+    try:
+        status = cli.main(["verify", str(report), "--corpus", str(corpus)])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err == f"chimera verify: report {report} is over 16 MiB; not a report\n"
+    # One read of the limit plus a byte, never the whole file.
+    assert peak < cli.MAX_REPORT_BYTES * 1.5, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_a_report_with_a_bom_and_crlf_gets_the_same_verdict(
+    tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = "# Report on the corpus\n\nThe corpus contains 7 files in total.\n"
+    plain, marked = tmp_path / "plain.md", tmp_path / "marked.md"
+    plain.write_text(text)
+    marked.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    verdicts = []
+    for report in (plain, marked):
+        assert cli.main(["verify", str(report), "--corpus", str(corpus), "--json"]) == 1
+        document = json.loads(capsys.readouterr().out)
+        verdicts.append([(c["line"], c["kind"], c["verdict"], c["truth"])
+                         for c in document["claims"]])
+    assert verdicts[0] == verdicts[1]
+    assert ("count.total", "contradicted", "the corpus has 2 files") in [
+        v[1:] for v in verdicts[0]]

@@ -200,7 +200,8 @@ class OllamaBackend:
                 if attempt >= self.retries:
                     raise TransientBackendError(
                         f"{exc} (gave up after {attempt + 1} attempt"
-                        f"{'s' if attempt else ''})"
+                        f"{'s' if attempt else ''}: see the server's log, or allow more "
+                        "with --chimera-retries)"
                     ) from exc
                 pause = self.backoff_s * 2**attempt
                 if time.perf_counter() + pause >= deadline:
@@ -331,7 +332,8 @@ class OllamaBackend:
             # Ollama reports a failure after the response started as an error line in the
             # stream (the runner crashed, the model cannot run these options); a restart
             # would usually fail the same way, so it is not retried.
-            return BackendError(f"Ollama at {self.host} failed while generating: {said}")
+            return BackendError(f"Ollama at {self.host} failed while generating: {said} "
+                                "(see the server's log)")
         if status in RETRYABLE_STATUSES:
             return TransientBackendError(f"Ollama at {self.host} answered HTTP {status}: {said}")
         return BackendError(
