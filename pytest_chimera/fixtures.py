@@ -43,7 +43,10 @@ def chimera_backend(chimera_session: ChimeraSession) -> Backend:
     try:
         return chimera_session.backend()
     except BackendError as exc:
-        pytest.fail(f"backend {chimera_session.backend_kind}: {exc}", pytrace=False)
+        failure = f"backend {chimera_session.backend_kind}: {exc}"
+    # pytest.fail outside the except block: inside it, pytest would print the BackendError
+    # too, as "During handling of the above exception, another exception occurred".
+    pytest.fail(failure, pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +55,8 @@ def chimera_inventory(chimera_session: ChimeraSession) -> FileInventory:
     try:
         return chimera_session.inventory()[0]
     except CorpusError as exc:
-        pytest.fail(f"corpus: {exc}", pytrace=False)
+        failure = f"corpus: {exc}"
+    pytest.fail(failure, pytrace=False)
 
 
 class ChimeraRun:
@@ -109,16 +113,19 @@ def chimera_run(
     options = request.config.stash[OPTIONS_KEY]
     report_path, record_path = artifact_paths(
         chimera_session.report_dir, chimera_agent.name, chimera_persona.id)
+    failure: str | None = None
     try:
         backend = chimera_session.backend()
         inventory, ingest_s = chimera_session.inventory()
-    except (BackendError, CorpusError) as exc:
+    except CorpusError as exc:
+        failure = f"corpus: {exc}"
+    except BackendError as exc:
+        failure = f"backend {chimera_session.backend_kind}: {exc}"
+    if failure is not None:
         # Nothing was measured: keep pytest-benchmark from adding a "fixture was not used"
         # warning (an error under -W error) to this failure.
         benchmark.skipped = True
-        if isinstance(exc, CorpusError):
-            pytest.fail(f"corpus: {exc}", pytrace=False)
-        pytest.fail(f"backend {chimera_session.backend_kind}: {exc}", pytrace=False)
+        pytest.fail(failure, pytrace=False)
     rounds: list[dict[str, Any]] = []
 
     def once() -> WorkflowRun:
@@ -135,8 +142,9 @@ def chimera_run(
         for _ in range(options.rounds - len(rounds)):
             run = once()
     except BackendError as exc:
-        pytest.fail(f"{chimera_agent.name}/{chimera_persona.id} on backend "
-                    f"{backend.name}: {exc}", pytrace=False)
+        failure = f"{chimera_agent.name}/{chimera_persona.id} on backend {backend.name}: {exc}"
+    if failure is not None:
+        pytest.fail(failure, pytrace=False)
     outcome = RunOutcome(
         run=run, report_path=report_path, record_path=record_path, rounds=rounds,
         thresholds=Thresholds(options.max_contradicted, options.min_faithfulness,

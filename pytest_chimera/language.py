@@ -8,6 +8,7 @@ common function words. Numbers, metric names and paths carry no signal and are i
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -31,6 +32,7 @@ _WORD_SETS = {lang: frozenset(text.split()) for lang, text in _FUNCTION_WORDS.it
 _TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=8192)
 def script_of(char: str) -> str:
     try:
         name = unicodedata.name(char)
@@ -43,14 +45,20 @@ def script_of(char: str) -> str:
 
 def detect_language(text: str) -> str:
     """An ISO 639-1 code, or "und" when the text has too few letters to say."""
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) < 20:
+    # Every report line passes through here: count each distinct character once (Counter
+    # runs in C) and name the script of those few, instead of asking unicodedata per letter.
+    scripts: Counter[str] = Counter()
+    letters = 0
+    for char, times in Counter(text).items():
+        if char.isalpha():
+            letters += times
+            scripts[script_of(char)] += times
+    if letters < 20:
         return "und"
-    scripts = Counter(script_of(c) for c in letters)
     script, count = scripts.most_common(1)[0]
-    if script != "LATIN" and count >= 0.3 * len(letters):
+    if script != "LATIN" and count >= 0.3 * letters:
         return _SCRIPT_LANGUAGE.get(script, script.lower())
-    if scripts.get("LATIN", 0) < 0.5 * len(letters):
+    if scripts.get("LATIN", 0) < 0.5 * letters:
         # Mostly non-Latin letters split across scripts; name the largest non-Latin one.
         other = next(s for s, _ in scripts.most_common() if s != "LATIN")
         return _SCRIPT_LANGUAGE.get(other, other.lower())

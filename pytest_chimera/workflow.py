@@ -26,7 +26,7 @@ from .backends.base import (
     GenerationRequest,
 )
 from .config import AgentConfig, Persona
-from .inventory import FileInventory, MetricSeries
+from .inventory import FileInventory, MetricSeries, per_inventory
 
 # What we assume when an agent leaves num_ctx to the server: Ollama's long-standing default.
 DEFAULT_NUM_CTX = 2048
@@ -162,8 +162,13 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.0f}"
 
 
-def data_summary_lines(inventory: FileInventory) -> list[str]:
+def data_summary_lines(inventory: FileInventory) -> tuple[str, ...]:
     """Facts for the prompt, most important first, so that shrinking drops the least useful."""
+    return _data_summary_lines(inventory)
+
+
+@per_inventory
+def _data_summary_lines(inventory: FileInventory) -> tuple[str, ...]:
     summary = inventory.summary()
     by_type = ", ".join(f"{kind} {count}" for kind, count in summary["files_by_type"].items())
     lines = [
@@ -182,7 +187,7 @@ def data_summary_lines(inventory: FileInventory) -> list[str]:
     for folder, count in sorted(folders.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"- Folder {folder}: {count} files")
     lines.extend(_metric_lines(inventory.series))
-    return lines
+    return tuple(lines)
 
 
 def _metric_lines(series: Sequence[MetricSeries]) -> list[str]:
