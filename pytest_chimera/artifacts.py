@@ -59,7 +59,21 @@ def atomic_write_text(path: Path, text: str) -> Path:
 
 
 def atomic_write_json(path: Path, data: Any) -> Path:
-    return atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return atomic_write_text(path, json_text(data))
+
+
+def json_text(data: Any) -> str:
+    """``data`` as JSON, one top-level key per line.
+
+    A reader (or ``grep``, or a diff of two runs) finds each part of a run record on its own
+    line, while every value is encoded by the C encoder: ``indent=`` would switch json to its
+    pure-Python encoder, which takes a third of a millisecond more per record, every test.
+    """
+    if not isinstance(data, dict) or not data or not all(isinstance(k, str) for k in data):
+        return json.dumps(data, ensure_ascii=False) + "\n"
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    body = ",\n".join(f"  {encode(key)}: {encode(value)}" for key, value in data.items())
+    return "{\n" + body + "\n}\n"
 
 
 def safe_name(text: str) -> str:

@@ -72,10 +72,10 @@ class Expectations(BaseModel):
 
     @model_validator(mode="after")
     def _word_range(self) -> Expectations:
-        if self.min_words is not None and self.max_words is not None:
-            if self.min_words > self.max_words:
-                raise ValueError(f"min_words ({self.min_words}) is above max_words "
-                                 f"({self.max_words})")
+        if (self.min_words is not None and self.max_words is not None
+                and self.min_words > self.max_words):
+            raise ValueError(f"min_words ({self.min_words}) is above max_words "
+                             f"({self.max_words})")
         return self
 
 

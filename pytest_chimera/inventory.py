@@ -27,7 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -169,7 +169,7 @@ class FileInventory:
     series: tuple[MetricSeries, ...] = ()
     data_dates: tuple[tuple[date, str], ...] = ()  # (a date the data speaks of, the file)
     problems: tuple[Problem, ...] = ()
-    scanned_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    scanned_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     # -- counts ------------------------------------------------------------------------------
     @property
@@ -277,7 +277,7 @@ def scan_corpus(root: str | os.PathLike[str], *, read_facts: bool = True) -> Fil
     # Its 100,000 records would set off dozens of collections that can free nothing (the
     # records hold no cycles): pausing the collector saves a few per cent of the scan.
     with _collector_paused():
-        from_timestamp, utc, kinds = datetime.fromtimestamp, timezone.utc, KINDS
+        from_timestamp, utc, kinds = datetime.fromtimestamp, UTC, KINDS
         lstat = os.lstat
         for folder, descriptor, names in _walk(base, problems, folders):
             prefix = f"{folder}/" if folder else ""
@@ -548,7 +548,8 @@ def _csv_facts(
         short_rows = 0
         line = 1
         try:
-            for line, row in enumerate(reader, start=2):
+            # line is read after the loop too: it names where a malformed row stopped it.
+            for line, row in enumerate(reader, start=2):  # noqa: B007
                 if len(row) != width:
                     short_rows += 1
                 for column, cell in zip(range(width), row, strict=False):
@@ -676,7 +677,7 @@ def _markdown_facts(
             assert value is not None
             builders.setdefault((cells[0], f"table row {cells[0]}"), _SeriesBuilder()).add(value)
             continue
-        for name, cell in zip(header, cells):
+        for name, cell in zip(header, cells, strict=False):
             value = as_number(cell)
             if value is not None and name:
                 builders.setdefault((name, f"table column {name}"), _SeriesBuilder()).add(value)

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -156,8 +156,10 @@ def add_options(parser: pytest.Parser) -> None:
         else:
             group.addoption(spec.cli, action="store", dest=spec.dest, default=None,
                             metavar="VALUE", help=cli_help)
-        parser.addini(spec.dest, spec.help, type="linelist" if spec.multiple else "string",
-                      default=[] if spec.multiple else "")
+        # A named variable: mypy reads a string literal given straight to a parameter called
+        # "type" as a type expression.
+        kind: Literal["linelist", "string"] = "linelist" if spec.multiple else "string"
+        parser.addini(spec.dest, spec.help, type=kind, default=[] if spec.multiple else "")
 
 
 @dataclass(frozen=True)

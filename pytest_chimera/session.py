@@ -26,7 +26,8 @@ class Selection:
     personas: tuple[Persona, ...]
 
 
-def find_suite_file(explicit: Path | None, rootdir: Path, args: list[str]) -> tuple[Path, str] | None:
+def find_suite_file(explicit: Path | None, rootdir: Path,
+                    args: list[str]) -> tuple[Path, str] | None:
     """The agents file to use and how it was found, or None when this is not a Chimera run.
 
     Looked for in order: the explicit path, chimera.toml in the rootdir, a [tool.chimera] table

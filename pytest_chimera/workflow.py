@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .backends.base import (
@@ -329,7 +329,7 @@ def run_workflow(
     model: str | None = None,
     ingest_s: float = 0.0,
     timeout_s: float = 600.0,
-    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> WorkflowRun:
     """Run the analysis and report calls of ``persona`` on ``agent`` against ``inventory``."""
     model_name = model or agent.model

@@ -22,10 +22,10 @@ import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-EPOCH = datetime(2025, 9, 29, 8, 0, tzinfo=timezone.utc)
+EPOCH = datetime(2025, 9, 29, 8, 0, tzinfo=UTC)
 
 PROMPTS = [
     "Summarise the attached benchmark results in three bullet points.",
@@ -120,7 +120,8 @@ def make_gemma_and_llama(w: CorpusWriter, rng: random.Random) -> None:
         for model, size_b in models:
             tag = model.split(":")[1]
             for run in range(2 if size_b <= 1 else 1):
-                when = EPOCH + timedelta(days=day, hours=rng.randint(0, 9), minutes=rng.randint(0, 59))
+                when = EPOCH + timedelta(days=day, hours=rng.randint(0, 9),
+                                         minutes=rng.randint(0, 59))
                 day += 1
                 num_gpu = rng.choice([60, 80, 100])
                 results = []
@@ -144,7 +145,8 @@ def make_gemma_and_llama(w: CorpusWriter, rng: random.Random) -> None:
                     "results": results,
                     "summary": {
                         "mean_tokens_per_second": round(
-                            sum(r["metrics"]["tokens_per_second"] for r in results) / len(results), 2),
+                            sum(r["metrics"]["tokens_per_second"] for r in results)
+                            / len(results), 2),
                         "mean_ttft_ms": round(
                             sum(r["metrics"]["ttft_ms"] for r in results) / len(results), 1),
                     },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -34,7 +34,7 @@ def test_sample_corpus_latest_modified_and_data_period(sample: FileInventory) ->
     latest = sample.latest()
     assert latest is not None
     assert latest.path == "reports/report_20251029.md"
-    assert latest.mtime == datetime(2025, 10, 29, 18, 0, tzinfo=timezone.utc)
+    assert latest.mtime == datetime(2025, 10, 29, 18, 0, tzinfo=UTC)
     summary = sample.summary()
     assert summary["latest_modified"] == "2025-10-29T18:00:00Z"
     assert sample.data_period() == (date(2025, 9, 29), date(2025, 10, 29))
@@ -112,7 +112,7 @@ def test_restore_mtimes_restamps_generated_files_only(tmp_path: Path,
     root = tmp_path / "corpus"
     make_corpus.generate(root)
     intended = {p: p.stat().st_mtime for p in root.rglob("*") if p.is_file()}
-    now = datetime(2030, 1, 1, tzinfo=timezone.utc).timestamp()
+    now = datetime(2030, 1, 1, tzinfo=UTC).timestamp()
     for path in intended:
         os.utime(path, (now, now))
     edited = root / "reports" / "notes.txt"

@@ -8,7 +8,7 @@ import json
 import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,7 +99,7 @@ def write_corpus(root: Path) -> None:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, "utf-8")
-        stamp = datetime(2025, 10, 2, 9, index, tzinfo=timezone.utc).timestamp()
+        stamp = datetime(2025, 10, 2, 9, index, tzinfo=UTC).timestamp()
         os.utime(path, (stamp, stamp))
 
 
@@ -434,7 +434,7 @@ def test_the_persona_reaches_an_ollama_server_as_system_prompt(
                                     "--chimera-agent=A", "--chimera-persona=alpha")
         generations = [r for r in server.requests
                        if r.path in ("/api/chat", "/api/generate") and r.body]
-    result.stdout.fnmatch_lines([f"chimera: backend ollama (--chimera-backend=ollama)"])
+    result.stdout.fnmatch_lines(["chimera: backend ollama (--chimera-backend=ollama)"])
     assert result.parseoutcomes().get("passed", 0) + result.parseoutcomes().get("failed", 0) == 1
     assert len(generations) == 2
     alpha_prompt = load_personas(pytester.path / "personas")[0].prompt

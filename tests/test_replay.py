@@ -6,7 +6,7 @@ import json
 import math
 import os
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 SUITE = load_suite(REPO / "suites" / "chimera.toml")
 PERSONAS = {p.id: p for p in load_personas(REPO / "suites" / "personas")}
-WHEN = datetime(2025, 11, 1, tzinfo=timezone.utc)
+WHEN = datetime(2025, 11, 1, tzinfo=UTC)
 ANSWERS = ["- Total files: 101\n- JSON: 47", "## File Counts\n- 101 files in all\n"]
 
 MakeFakeBackend = Callable[..., "FakeBackend"]
@@ -89,7 +89,7 @@ def test_recording_writes_a_cassette_per_request_and_the_token_counts(
 
 def test_replay_plays_back_the_same_run(recorded: tuple[Path, FakeBackend, WorkflowRun],
                                         inventory: FileInventory) -> None:
-    cassettes, live, original = recorded
+    cassettes, _live, original = recorded
     replay = ReplayBackend(cassettes)
     again = workflow(replay, inventory)
     assert [c.request for c in again.calls] == [c.request for c in original.calls]

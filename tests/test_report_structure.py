@@ -267,7 +267,8 @@ def test_structure_violations_name_rule_and_line(text: str, expect: Expectations
     assert not result.passed
     found = [(v.line, v.rule, v.message) for v in result.violations]
     assert len(found) == len(expected), found
-    for (line, rule, message), (want_line, want_rule, want_message) in zip(found, expected):
+    pairs = zip(found, expected, strict=True)
+    for (line, rule, message), (want_line, want_rule, want_message) in pairs:
         assert (line, rule) == (want_line, want_rule), found
         assert message.startswith(want_message), message
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 SUITE = load_suite(REPO / "suites" / "chimera.toml")
 PERSONAS = {p.id: p for p in load_personas(REPO / "suites" / "personas")}
-FIXED_DATE = datetime(2025, 11, 1, 12, 0, tzinfo=timezone.utc)
+FIXED_DATE = datetime(2025, 11, 1, 12, 0, tzinfo=UTC)
 
 MakeFakeBackend = Callable[..., "FakeBackend"]
 
@@ -134,7 +134,8 @@ def test_a_short_context_leaves_lines_out_deterministically(
         "Inventory of the benchmark corpus, measured by the test harness:", *lines[:kept + 1],
         "", first.requests[0].prompt.rsplit("\n", 1)[-1]])
     whole = f"{persona.prompt}\n\n{bigger}\n\n{first.requests[0].prefill}"
-    assert words(whole) + TEMPLATE_ALLOWANCE > agent.options.num_ctx - one.calls[0].budget.reserved_for_output  # type: ignore[operator]
+    reserved = one.calls[0].budget.reserved_for_output
+    assert words(whole) + TEMPLATE_ALLOWANCE > agent.options.num_ctx - reserved  # type: ignore[operator]
 
 
 def test_the_workflow_raises_context_overflow_when_nothing_fits(
@@ -212,7 +213,7 @@ def test_truncation_is_detected_from_the_backends_prompt_count(
                         metrics=[metrics] if metrics else ())
     result = run(SUITE.agents["B"], PERSONAS["ops-insight"], backend, inventory)
     assert len(result.context_problems) == problems
-    for phase, message in zip(("analysis", "report"), result.context_problems):
+    for phase, message in zip(("analysis", "report"), result.context_problems, strict=False):
         assert message.startswith(f"context truncated in the {phase} call: ")
         assert "num_ctx=1024" in message
 
@@ -264,7 +265,8 @@ def test_combine_marks_any_replayed_call() -> None:
 
 
 @pytest.fixture
-def outcome(make_fake_backend: MakeFakeBackend, inventory: FileInventory, tmp_path: Path) -> RunOutcome:
+def outcome(make_fake_backend: MakeFakeBackend, inventory: FileInventory,
+            tmp_path: Path) -> RunOutcome:
     backend = make_fake_backend([
         "- Total files: 101",
         "The corpus holds 101 files.\n\n## File Counts\n- JSON: 47\n- CSV: 29\n",
@@ -339,8 +341,8 @@ def test_rendered_report_says_when_timings_are_replayed(outcome: RunOutcome) -> 
     assert "- **Configuration:** server defaults (no options set)" in render_report(record)
 
 
-def test_outcome_reports_an_empty_answer(make_fake_backend: MakeFakeBackend, inventory: FileInventory,
-                                         tmp_path: Path) -> None:
+def test_outcome_reports_an_empty_answer(make_fake_backend: MakeFakeBackend,
+                                         inventory: FileInventory, tmp_path: Path) -> None:
     result = run(SUITE.agents["B"], PERSONAS["ops-insight"], make_fake_backend(["- a", "  \n"]),
                  inventory)
     outcome = RunOutcome(run=result, report_path=tmp_path / "r.md",

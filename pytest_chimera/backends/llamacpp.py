@@ -43,7 +43,8 @@ def packaged_model_path() -> Path:
     try:
         return Path(package.assemble())
     except (OSError, ValueError) as exc:
-        raise BackendUnavailable(f"cannot assemble the embedded Gemma 3 270M model: {exc}") from None
+        raise BackendUnavailable(
+            f"cannot assemble the embedded Gemma 3 270M model: {exc}") from None
 
 
 class LlamaCppBackend:
@@ -51,7 +52,8 @@ class LlamaCppBackend:
 
     name = "llamacpp"
 
-    def __init__(self, model_path: str | os.PathLike[str] | None = None, *, threads: int | None = None
+    def __init__(self, model_path: str | os.PathLike[str] | None = None, *,
+                 threads: int | None = None
                  ) -> None:
         try:
             import llama_cpp  # noqa: F401 - fail early with a clear message
@@ -85,7 +87,8 @@ class LlamaCppBackend:
         return Path(model).stem if model.endswith(".gguf") else PACKAGE_MODEL
 
     def describe(self) -> str:
-        return "llama.cpp in-process via llama-cpp-python, Gemma 3 270M Q4_K_M unless a .gguf is named"
+        return ("llama.cpp in-process via llama-cpp-python, Gemma 3 270M Q4_K_M unless a .gguf "
+                "is named")
 
     def _model(self, model: str, options: dict[str, Any]) -> tuple[Any, tuple[str, int, int]]:
         from llama_cpp import Llama
