@@ -29,6 +29,12 @@ _FUNCTION_WORDS = {
     "nl": "de het een en is van dat op te in voor met zijn niet aan er ook",
 }
 _WORD_SETS = {lang: frozenset(text.split()) for lang, text in _FUNCTION_WORDS.items()}
+# Each function word and the languages it belongs to ("de" is Dutch, German, Spanish...), so
+# a text's tokens are looked up once, not once per language.
+_WORD_LANGUAGES: dict[str, tuple[str, ...]] = {}
+for _lang, _words in _WORD_SETS.items():
+    for _word in _words:
+        _WORD_LANGUAGES[_word] = (*_WORD_LANGUAGES.get(_word, ()), _lang)
 _TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -62,8 +68,10 @@ def detect_language(text: str) -> str:
         # Mostly non-Latin letters split across scripts; name the largest non-Latin one.
         other = next(s for s, _ in scripts.most_common() if s != "LATIN")
         return _SCRIPT_LANGUAGE.get(other, other.lower())
-    tokens = [t.lower() for t in _TOKEN.findall(text)]
-    hits = {lang: sum(1 for t in tokens if t in words) for lang, words in _WORD_SETS.items()}
+    hits = dict.fromkeys(_WORD_SETS, 0)
+    for token in _TOKEN.findall(text.lower()):
+        for lang in _WORD_LANGUAGES.get(token, ()):
+            hits[lang] += 1
     best = max(hits, key=lambda lang: (hits[lang], lang == "en"))
     if hits[best] < 3:
         return "und"
