@@ -1,8 +1,15 @@
-"""Shared fixtures: the sample corpus generator, and a scripted backend test double."""
+"""Shared fixtures: the sample corpus generator, and a scripted backend test double.
+
+Hypothesis: under CI (the ``CI`` variable set, as CI services and .ci/run do) the property tests
+run derandomised, so a red CI run replays the same examples on a developer's machine, and print
+the failing example's reproduction blob; locally they explore new examples every run. Tests keep
+their own ``@settings`` (example counts, no deadline) on top of the profile.
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -10,8 +17,13 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from pytest_chimera.backends.base import Generation, GenerationMetrics, GenerationRequest
+
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("dev")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 REPO = Path(__file__).resolve().parent.parent
 GENERATOR = REPO / "scripts" / "make_corpus.py"
