@@ -17,14 +17,17 @@ Without them only explicit wording is recognised. Extraction never raises on any
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
+from typing import NamedTuple
 
-from .language import detect_language
+from .language import detect_language, letter_runs
 from .report import MODEL_END, MODEL_START, ParsedReport, Section, parse_report
 
 __all__ = [
@@ -40,7 +43,7 @@ __all__ = [
 CLAIM_KINDS = (
     "count.total", "count.type", "count.folder", "count.family", "count.folders",
     "count.problems", "time.latest", "time.earliest", "time.report_date", "time.period",
-    "size.total", "size.average", "path.exists", "path.missing", "metric", "language",
+    "size.total", "size.average", "size.file", "path.exists", "path.missing", "metric", "language",
     "harness.header", "harness.workflow_summary", "harness.data_summary", "harness.metrics",
     "harness.persona_prompt",
 )
@@ -132,10 +135,15 @@ _SMALL_NUMBERS = {
 }
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
          "eighty": 80, "ninety": 90}
+_NUMBER_WORDS = frozenset({*_SMALL_NUMBERS, *_TENS, "hundred", "single"})
 _SMALL_RE = "|".join(sorted(_SMALL_NUMBERS, key=len, reverse=True))
 _TENS_RE = "|".join(_TENS)
+# Every number word starts with one of these letters: a quick look at the first letter spares
+# the alternatives below at every other word boundary.
+_NUMBER_INITIALS = "".join(sorted({word[0] for word in (*_NUMBER_WORDS, "a")}))
 _WORD_NUMBER = re.compile(
-    rf"\b(?:(?:(?:a|one|two|three|four|five|six|seven|eight|nine)\s+hundred)"
+    rf"\b(?=[{_NUMBER_INITIALS}])"
+    rf"(?:(?:(?:a|one|two|three|four|five|six|seven|eight|nine)\s+hundred)"
     rf"(?:\s+(?:and\s+)?(?:(?:{_TENS_RE})(?:[\s-](?:{_SMALL_RE}))?|{_SMALL_RE}))?"
     rf"|(?:{_TENS_RE})(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?"
     rf"|{_SMALL_RE}|(?:a\s+)?single)\b",
@@ -146,9 +154,12 @@ _UNIT_RE = (r"(?:ms|msec|milliseconds?|мс|s|sec|secs|seconds?|с|сек|min|mi
             r"h|hrs?|hours?|tok/s|tokens?/s(?:ec)?|t/s|"
             r"tokens? per second|%|percent|KiB|MiB|GiB|KB|kB|Kb|kb|MB|Mb|mb|GB|gb|B|bytes?|"
             r"байт(?:а|ов)?|КБ|Кб|МБ|Мб)")
+# A number starts with a digit or a point: a look at the first character spares every other
+# position the lookbehind and the alternatives.
 _NUMBER = re.compile(
-    r"(?<![\w.,/#])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?|\.\d+)"
-    rf"(?P<glued>(?:ms|s|sec|min|h|KB|kB|KiB|MB|MiB|GB|B|%)(?![\w/]))?(?![\w]|[.,]\d)"
+    r"(?=[\d.])(?<![\w.,/#])"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?|\.\d+)"
+    r"(?P<glued>(?:ms|s|sec|min|h|KB|kB|KiB|MB|MiB|GB|B|%)(?![\w/]))?(?![\w]|[.,]\d)"
 )
 _UNIT_AFTER = re.compile(rf"[ \u00a0]?(?P<unit>{_UNIT_RE})(?![\w/])")
 _TIME_OF_DAY = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")
@@ -167,13 +178,16 @@ _MONTHS = {
     "dezember": 12,
 }
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH_WORDS = frozenset(name.casefold() for name in _MONTHS)
 _ISO_DATE = re.compile(
     r"(?<![\d-])(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)"
     r"(?:[T ](?P<H>\d\d):(?P<M>\d\d)(?::(?P<S>\d\d)(?:\.\d+)?)?"
     r"(?:\s?(?P<tz>Z|UTC|GMT|[+-]\d\d:?\d\d))?)?(?![\d])"
 )
 _SLASH_DATE = re.compile(r"(?<![\d/])(?P<y>(?:19|20)\d\d)/(?P<m>\d\d?)/(?P<d>\d\d?)(?![\d/])")
-_DOT_DATE = re.compile(r"(?<![\d.])(?P<d>\d\d?)\.(?P<m>\d\d?)\.(?P<y>(?:19|20)\d\d)(?![\d.])")
+# A full stop after the year ends the sentence: "to 29.10.2025." is still a date.
+_DOT_DATE = re.compile(r"(?<![\d.])(?P<d>\d\d?)\.(?P<m>\d\d?)\.(?P<y>(?:19|20)\d\d)"
+                       r"(?!\d|\.\d)")
 _NAMED_DATE = re.compile(
     rf"(?<![\w])(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<mon1>{_MONTH_RE})\.?"
     rf"|(?P<mon2>{_MONTH_RE})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:]))"
@@ -222,9 +236,29 @@ _METRIC_ALIASES: tuple[tuple[str, str], ...] = (
 )
 _METRIC_ALIAS_RE = [(re.compile(rf"(?<![\w/])(?:{pattern})(?![\w])", re.IGNORECASE), group)
                     for pattern, group in _METRIC_ALIASES]
+# Every position where some alias matches, in one pass (zero-width, so overlapping ones too):
+# most blocks name none, and the aliases are then tried only there, not each over the whole
+# text. One lookbehind for all of them, and a look for the letter each alias starts with:
+# they reject a position inside a word or between words before any alias is tried.
+_METRIC_ALIAS_AT = re.compile(
+    r"(?=(?<![\w/])(?=[^\W\d_])(?:" +
+    "|".join(f"(?:{pattern})" for pattern, _ in _METRIC_ALIASES) + r")(?![\w]))", re.IGNORECASE)
+# The aliases are written in lower case, so in ASCII text lowered they match where they match
+# in the text, case and all, without IGNORECASE; and without it the engine skips an alias on
+# its first letter instead of comparing it (the search tries every word).
+_METRIC_ALIAS_AT_LOWER = re.compile(_METRIC_ALIAS_AT.pattern)
 _IDENTIFIER = re.compile(r"(?<![\w/.])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?![\w/])")
 
 _THROUGHPUT_UNITS = re.compile(r"^(?:tok/s|tokens?/s(?:ec)?|t/s|tokens? per second)$", re.I)
+
+# The patterns below run once per word or per number: compiled once here, not looked up in
+# re's cache (and, for those built from the vocabulary, formatted) at every call.
+_SPACE = re.compile(r"\s")
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
+_FILE_WORD = re.compile(_FILEW, re.IGNORECASE)
+_FOLDER_WORD = re.compile(_FOLDERW, re.IGNORECASE)
+_KIND_WORD = re.compile(rf"(?<![\w/.]){_KINDW}(?![\w/])", re.IGNORECASE)
+_GLUED_KIND = re.compile(rf"(?P<k>{_KINDW})-(?P<f>{_FILEW})", re.IGNORECASE)
 
 
 # -- names -------------------------------------------------------------------------------------
@@ -232,8 +266,8 @@ _THROUGHPUT_UNITS = re.compile(r"^(?:tok/s|tokens?/s(?:ec)?|t/s|tokens? per seco
 
 def file_kind(word: str) -> str | None:
     """The inventory kind ("json", "csv", "md", "txt", "other") a word names, if any."""
-    return _KIND_OF.get(word.strip().lower().replace("-", " "), None) or _KIND_OF.get(
-        word.strip().lower(), None)
+    lowered = word.strip().lower()
+    return _KIND_OF.get(lowered.replace("-", " ")) or _KIND_OF.get(lowered)
 
 
 _NAME_SPLIT = re.compile(r"[^a-z0-9]+")
@@ -335,7 +369,7 @@ def metric_group(name: str) -> tuple[str, str, str]:
 
 # -- text preparation --------------------------------------------------------------------------
 
-_MARKUP = re.compile(r"\*\*|__|`|~~|<br\s*/?>")
+_BREAK_TAG = re.compile(r"<br\s*/?>")
 _LIST_MARKER = re.compile(r"^(\s*(?:>\s*)*)(?:[-*+•]|\d{1,2}[.)])\s+")
 _HEADING_MARKER = re.compile(r"^\s*#{1,6}\s+")
 _BOLD_LINE = re.compile(r"^\s*\*\*[^*]{1,80}\*\*:?\s*$")
@@ -344,16 +378,31 @@ _EMPHASIS_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*.])|(?<=[^\s*_])\*(?![\w*.])")
 
 def _clean(line: str) -> str:
     """The text with Markdown markup blanked out; positions stay those of the original."""
-    text = _MARKUP.sub(lambda m: " " * len(m.group(0)), line)
-    text = _EMPHASIS_STAR.sub(" ", text)
+    text = line
+    if "*" in text or "_" in text or "`" in text or "~" in text or "<" in text:
+        # The marks "**", "__", "`", "~~" and "<br>" blanked one kind at a time, which blanks
+        # what a single pass over all of them would: no two kinds share a character (a "<br>"
+        # goes first, as blanking a "**" inside "<br **>" would make one of it). str.replace()
+        # runs in C, where a pattern called back into Python for every mark.
+        if "<" in text:
+            text = _BREAK_TAG.sub(_blank, text)
+        text = text.replace("**", "  ").replace("__", "  ").replace("`", " ").replace("~~", "  ")
+        if "*" in text:
+            text = _EMPHASIS_STAR.sub(" ", text)
     marker = _HEADING_MARKER.match(text) or _LIST_MARKER.match(text)
     if marker:
         text = " " * marker.end() + text[marker.end():]
     return text
 
 
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
+
+
 def _snippet(text: str) -> str:
-    text = re.sub(r"\s+", " ", text).strip(" \t-–—:;,|")
+    # split() and join() collapse each run of spaces (what "\s+" matches) to one, in C; the
+    # ends they drop, the strip() would drop anyway.
+    text = " ".join(text.split()).strip(" \t-–—:;,|")
     if text.count("(") > text.count(")"):
         text = text[text.rindex("(") + 1:].strip()
     if text.count(")") > text.count("(") and text.endswith(")"):
@@ -361,24 +410,37 @@ def _snippet(text: str) -> str:
     return text
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(«`*]?[A-ZА-ЯЁ0-9])|;\s+|\s+\|\s+|\n")
+# Every break starts with a space or ";": one look spares other positions the alternatives.
+_SENTENCE_END = re.compile(
+    r"(?=[\s;])(?:(?<=[.!?])\s+(?=[\"'(«`*]?[A-ZА-ЯЁ0-9])|;\s+|\s+\|\s+|\n)")
+
+
+@lru_cache(maxsize=64)
+def _sentence_marks(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Starts and ends of the breaks between sentences; a block asks once per number."""
+    marks = [match.span() for match in _SENTENCE_END.finditer(text)]
+    if not marks:
+        return (), ()
+    starts, ends = zip(*marks, strict=True)
+    return starts, ends
 
 
 def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
-    start, end = 0, len(text)
-    for match in _SENTENCE_END.finditer(text):
-        if match.end() <= pos:
-            start = match.end()
-        elif match.start() >= pos:
-            end = match.start()
-            break
-    return start, end
+    starts, ends = _sentence_marks(text)
+    before = bisect.bisect_right(ends, pos)  # breaks that end at or before pos
+    after = bisect.bisect_left(starts, pos)  # the first break that starts at or after pos
+    return (ends[before - 1] if before else 0), (starts[after] if after < len(starts)
+                                                 else len(text))
 
 
 # -- blocks of text ------------------------------------------------------------------------------
 
 
-@dataclass
+_LETTERS = re.compile(r"[^\W\d_]+")
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass(slots=True)
 class _Number:
     start: int
     end: int  # after the unit when one follows
@@ -388,7 +450,7 @@ class _Number:
     words: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Block:
     """A paragraph (its lines joined, so a sentence wrapped over two lines reads whole)."""
 
@@ -401,6 +463,35 @@ class _Block:
     dates: list[tuple[int, int, str, str]] = field(default_factory=list)  # iso, precision
     used_paths: set[int] = field(default_factory=set)
     _masked: str | None = None
+    _words: frozenset[str] | None = None
+    _sorted_words: list[str] | None = None
+    _folded: str | None = None
+
+    @property
+    def words_text(self) -> str:
+        """The text case-folded."""
+        if self._folded is None:
+            self._folded = self.text.casefold()
+        return self._folded
+
+    @property
+    def ascii_lowered(self) -> str | None:
+        """The text lower-cased when it is ASCII (same length, same places), else None."""
+        return self.words_text if self.text.isascii() else None  # casefold() is lower() there
+
+    @property
+    def sorted_words(self) -> list[str]:
+        """The words, sorted."""
+        if self._sorted_words is None:
+            self._sorted_words = sorted(self.words)
+        return self._sorted_words
+
+    @property
+    def words(self) -> frozenset[str]:
+        """The runs of letters of the text, case-folded: cheap tests before costly patterns."""
+        if self._words is None:
+            self._words = frozenset(letter_runs(self.words_text))
+        return self._words
 
     def at(self, pos: int) -> int:
         """The line number of a position in the text."""
@@ -415,22 +506,31 @@ class _Block:
     def masked(self) -> str:
         """The cleaned text with paths blanked, so "report_x.md" does not read as "md"."""
         if self._masked is None:
-            chars = list(self.text)
+            # The paths are sorted by where they start (_find_paths sorts them).
+            pieces: list[str] = []
+            done = 0
             for start, end, _ in self.paths:
-                chars[start:end] = " " * (end - start)
-            self._masked = "".join(chars)
+                start = max(start, done)
+                if end > start:
+                    pieces += (self.text[done:start], " " * (end - start))
+                    done = end
+            pieces.append(self.text[done:])
+            self._masked = "".join(pieces)
         return self._masked
 
     def free(self, start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in self.taken)
+        # A plain loop: this runs for every number, date and mention of every block.
+        for taken_start, taken_end in self.taken:
+            if start < taken_end and end > taken_start:
+                return False
+        return True
 
 
 def _parse_number(raw: str) -> tuple[float, int] | None:
     text = raw.strip()
-    if re.fullmatch(r"\d+,\d{1,2}", text):
-        text = text.replace(",", ".")
-    else:
-        text = text.replace(",", "")
+    # "1,5" is a decimal comma; "1,234" separates thousands.
+    if "," in text:
+        text = text.replace(",", ".") if _DECIMAL_COMMA.fullmatch(text) else text.replace(",", "")
     try:
         value = float(text)
     except ValueError:
@@ -441,9 +541,12 @@ def _parse_number(raw: str) -> tuple[float, int] | None:
     return value, decimals
 
 
+_NUMBER_WORD_BREAK = re.compile(r"[\s-]+")
+
+
 def _word_value(words: str) -> int | None:
     current = 0
-    for word in re.split(r"[\s-]+", words.lower()):
+    for word in _NUMBER_WORD_BREAK.split(words.lower()):
         if word in ("and", ""):
             continue
         if word in ("a", "single"):
@@ -459,10 +562,11 @@ def _word_value(words: str) -> int | None:
     return current
 
 
-def _numbers(block: _Block) -> list[_Number]:
+def _numbers(block: _Block, digits: bool = True) -> list[_Number]:
+    """The numbers of the block; without ``digits`` only those spelled out can be there."""
     text = block.text
     found: list[_Number] = []
-    for match in _NUMBER.finditer(text):
+    for match in _NUMBER.finditer(text) if digits else ():
         start = match.start("num")
         if not block.free(start, match.end()):
             continue
@@ -478,17 +582,22 @@ def _numbers(block: _Block) -> list[_Number]:
                 unit = after.group("unit")
                 end = after.end()
         found.append(_Number(start, end, value, decimals, _normal_unit(unit)))
-    for match in _WORD_NUMBER.finditer(text):
+    matches = _WORD_NUMBER.finditer(text) if block.words & _NUMBER_WORDS else ()
+    spelled = False
+    for match in matches:
         if not block.free(match.start(), match.end()):
             continue
         number = _word_value(match.group(0))
         if number is None:
             continue
         found.append(_Number(match.start(), match.end(), float(number), 0, "", words=True))
-    found.sort(key=lambda n: n.start)
+        spelled = True
+    if spelled:  # the digits come in order; the words among them need sorting
+        found.sort(key=lambda n: n.start)
     return found
 
 
+@lru_cache(maxsize=256)
 def _normal_unit(unit: str) -> str:
     lowered = unit.lower()
     if lowered in ("ms", "msec", "millisecond", "milliseconds", "мс"):
@@ -522,10 +631,11 @@ _BACKTICKED = re.compile(r"`([^`\n]{1,300})`")
 _EXTENSIONS = ("json", "csv", "md", "markdown", "txt", "log", "yaml", "yml", "toml", "py",
                "gguf", "parquet", "html", "png", "jsonl")
 _EXT = r"(?:json|csv|md|markdown|txt|log|ya?ml|toml|py|gguf|DS_Store|parquet|html|png|jsonl)"
+# The first three forms share their lookbehind: inside a word it fails once for all three.
 _BARE_PATH = re.compile(
-    rf"(?<![\w/.:@*-])(?:\.{{1,2}}/)?(?:[\w.*-]+/)+(?:[\w.*-]+)?"
-    rf"|(?<![\w/.:@*-])[\w*-][\w.*-]*\.{_EXT}(?![\w/])"
-    rf"|(?<![\w/.:@*-])\.DS_Store(?![\w/])"
+    rf"(?<![\w/.:@*-])(?:(?:\.{{1,2}}/)?(?:[\w.*-]+/)+(?:[\w.*-]+)?"
+    rf"|[\w*-][\w.*-]*\.{_EXT}(?![\w/])"
+    rf"|\.DS_Store(?![\w/]))"
     rf"|(?<![\w/.:@-])\*\.{_EXT}(?![\w/])"
 )
 _NOT_PATHS = re.compile(
@@ -535,41 +645,80 @@ _NOT_PATHS = re.compile(
 )
 
 
+_ONLY_NUMBER_MARKS = re.compile(r"[\d.,/:-]+")
+_NAME_CHAR = re.compile(r"[A-Za-z_]")
+_ENDS_IN_EXT = re.compile(rf"\.{_EXT}$")
+_FILE_NAME = re.compile(rf"[\w.-]+\.{_EXT}")
+# Every bare path has a "/" or ends in ".json", ".csv" …: without either, no need to look.
+_DOT_EXT = re.compile(rf"\.{_EXT}(?![\w/])")
+
+
 def _looks_like_path(token: str, hints: Hints, backticked: bool) -> bool:
     if not token or "://" in token or token.startswith(("http", "www.")) or len(token) > 250:
         return False
-    if _NOT_PATHS.match(token) or re.search(r"\s", token.strip()):
+    if _NOT_PATHS.match(token) or _SPACE.search(token.strip()):
         return False
-    if re.fullmatch(r"[\d.,/:-]+", token):
+    if _ONLY_NUMBER_MARKS.fullmatch(token):
         return False
     if token.startswith(".") and token[1:].lower() in _EXTENSIONS:
         return False  # ".json" names a file type, not a file
-    if "*" in token or re.search(rf"\.{_EXT}$", token) or token.endswith("/"):
+    if "*" in token or _ENDS_IN_EXT.search(token) or token.endswith("/"):
         return True
     if "/" in token:
         first = token.lstrip("./").split("/", 1)[0].lower()
-        if backticked or token.startswith(("./", "../")) or first in hints.folders:
-            return all(part and re.search(r"[A-Za-z_]", part)
+        if (backticked or token.startswith(("./", "../")) or first in hints.folders
+                or _near_folder_name(first, hints.folders)):
+            return all(part and _NAME_CHAR.search(part)
                        for part in token.strip("/").split("/") if part not in (".", ".."))
     return False
 
 
+def _near_folder_name(name: str, folders: frozenset[str]) -> bool:
+    """Whether ``name`` is one edit away from a folder name of the corpus ("report" for
+    "reports", "lama3" for "llama3"): a path a model garbled, not a ratio like "tok/s"."""
+    if len(name) < 4 or not name.isalnum():
+        return False
+    for folder in folders:
+        if "/" in folder or abs(len(folder) - len(name)) > 1 or len(folder) < 4:
+            continue
+        if _one_edit_apart(name, folder):
+            return True
+    return False
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    if a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    # b is one longer: dropping one of its characters gives a.
+    return any(b[:i] + b[i + 1:] == a for i in range(len(b)))
+
+
 def _find_paths(block: _Block, hints: Hints) -> None:
     seen: list[tuple[int, int]] = []
-    for match in _BACKTICKED.finditer(block.original):
+    original = block.original
+    if "`" not in original and "/" not in original and not _DOT_EXT.search(original):
+        return
+    for match in _BACKTICKED.finditer(original):
         token = match.group(1).strip()
         if _looks_like_path(token, hints, backticked=True):
             block.paths.append((match.start(1), match.end(1), token))
             seen.append((match.start(), match.end()))
-    for match in _BARE_PATH.finditer(block.original):
-        if any(not (match.end() <= s or match.start() >= e) for s, e in seen):
-            continue
-        token = match.group(0)
-        stripped = token.rstrip(".,;:)")
-        if token.endswith("/") and stripped == token.rstrip("/"):
-            stripped = token
-        if _looks_like_path(stripped, hints, backticked=False):
-            block.paths.append((match.start(), match.start() + len(stripped), stripped))
+    # A bare path holds no "`", so none reaches into a backticked path (which the bare ones
+    # must not overlap): only the text between those is searched, and it reads the same there.
+    gap_start = 0
+    for gap_end, next_start in [*seen, (len(original), len(original))]:
+        for match in _BARE_PATH.finditer(original, gap_start, gap_end):
+            token = match.group(0)
+            stripped = token.rstrip(".,;:)")
+            if token.endswith("/") and stripped == token.rstrip("/"):
+                stripped = token
+            if _looks_like_path(stripped, hints, backticked=False):
+                block.paths.append((match.start(), match.start() + len(stripped), stripped))
+        gap_start = next_start
     block.paths.sort()
     block.taken.extend((start, end) for start, end, _ in block.paths)
 
@@ -577,9 +726,21 @@ def _find_paths(block: _Block, hints: Hints) -> None:
 # -- dates -------------------------------------------------------------------------------------
 
 
+# Each numeric date has a year 19xx or 20xx beside its mark: "2025-10-", "2025/10", "29.10.2025";
+# a time of day has "1:30" in it, a version number "1.2.3". Most blocks have none of them: these
+# quick searches spare them the patterns. Each hint starts at its mark and looks behind for the
+# digits: the search then skips from mark to mark, where one that started with a digit would
+# stop at every digit (and paths are full of them).
+_ISO_DATE_HINT = re.compile(r"-(?<=(?:19|20)\d\d-)\d\d-")
+_SLASH_DATE_HINT = re.compile(r"/(?<=(?:19|20)\d\d/)\d")
+_DOT_DATE_HINT = re.compile(r"\.(?<=\d\.)(?:19|20)\d\d")
+_TIME_OF_DAY_HINT = re.compile(r":(?<=\d:)\d")
+_VERSION_HINT = re.compile(r"\.(?<=\d\.)\d+\.\d")
+
+
 def _find_dates(block: _Block) -> None:
     text = block.text
-    for match in _ISO_DATE.finditer(text):
+    for match in _ISO_DATE.finditer(text) if _ISO_DATE_HINT.search(text) else ():
         if not block.free(match.start(), match.end()):
             continue
         try:
@@ -600,8 +761,8 @@ def _find_dates(block: _Block) -> None:
                     moment = moment.replace(tzinfo=_tzinfo(tz))
                 iso = moment.isoformat()
         _add_date(block, match.start(), match.end(), iso, precision)
-    for pattern in (_SLASH_DATE, _DOT_DATE):
-        for match in pattern.finditer(text):
+    for pattern, hint in ((_SLASH_DATE, _SLASH_DATE_HINT), (_DOT_DATE, _DOT_DATE_HINT)):
+        for match in pattern.finditer(text) if hint.search(text) else ():
             if not block.free(match.start(), match.end()):
                 continue
             try:
@@ -610,7 +771,9 @@ def _find_dates(block: _Block) -> None:
                 continue
             _add_date(block, match.start(), match.end(), day.isoformat(), "date")
     named: list[tuple[int, int, int | None, int, int, str]] = []
-    for match in _NAMED_DATE.finditer(text):
+    # A month is always a word of its own: without one, the month patterns cannot match.
+    months = bool(block.words & _MONTH_WORDS)
+    for match in _NAMED_DATE.finditer(text) if months else ():
         if not block.free(match.start(), match.end()):
             continue
         month = _MONTHS.get((match.group("mon1") or match.group("mon2") or "").lower())
@@ -639,7 +802,7 @@ def _find_dates(block: _Block) -> None:
             continue
         _add_date(block, start, end, day.isoformat() + time_part,
                   "minute" if time_part else "date")
-    for match in _MONTH_YEAR.finditer(text):
+    for match in _MONTH_YEAR.finditer(text) if months else ():
         if not block.free(match.start(), match.end()):
             continue
         month = _MONTHS.get(match.group("mon").lower())
@@ -647,15 +810,15 @@ def _find_dates(block: _Block) -> None:
             continue
         _add_date(block, match.start(), match.end(), f"{match.group('y')}-{month:02d}", "month")
     block.dates.sort()
-    for pattern in (_TIME_OF_DAY, _VERSION):
-        for match in pattern.finditer(text):
+    for pattern, hint in ((_TIME_OF_DAY, _TIME_OF_DAY_HINT), (_VERSION, _VERSION_HINT)):
+        for match in pattern.finditer(text) if hint.search(text) else ():
             if block.free(match.start(), match.end()):
                 block.taken.append((match.start(), match.end()))
 
 
 def _tzinfo(tz: str) -> timezone:
     if tz in ("Z", "UTC", "GMT"):
-        return timezone.utc
+        return UTC
     sign = 1 if tz[0] == "+" else -1
     digits = tz[1:].replace(":", "")
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4])))
@@ -666,19 +829,26 @@ def _add_date(block: _Block, start: int, end: int, iso: str, precision: str) -> 
     block.taken.append((start, end))
 
 
+# The look after "\b" names the letters the phrases start with: at any other word the search
+# moves on without trying them. (_TRIGGER_STARTS below lists the words.)
 _LATEST = re.compile(
-    r"\b(?:latest|most[- ]recent(?:ly)?|newest|last[- ]modified|last modification|"
-    r"last[- ]updated|last change|modified last|last (?:run|benchmark|measurement)|"
+    r"\b(?=[lmnpпс])(?:latest|most[- ]recent(?:ly)?|newest|last[- ]modified|"
+    r"last modification|last[- ]updated|last change|modified last|"
+    r"last (?:run|benchmark|measurement)|"
     r"последн\w*|самый свеж\w*|neueste\w*|"
     r"letzte\w*|plus récent\w*)", re.IGNORECASE)
-_EARLIEST = re.compile(r"\b(?:earliest|oldest|first[- ]modified|first (?:run|benchmark|"
-                       r"measurement)|старейш\w*|самый ранн\w*|"
+_EARLIEST = re.compile(r"\b(?=[eofсä])(?:earliest|oldest|first[- ]modified|"
+                       r"first (?:run|benchmark|measurement)|старейш\w*|самый ранн\w*|"
                        r"älteste\w*)", re.IGNORECASE)
+# One "\b" before the English phrases, not one each, and a look for their first letters: inside
+# a word, or at a word none starts, the search moves on at once. ("as of" and "дата отчёта"
+# changed places: they cannot both match at one place.)
 _REPORT_DATE = re.compile(
-    r"(?:^\s*(?:date|datum|дата)\s*:|\breport(?:ing)? date\b|\bdate of (?:this |the )?report\b|"
-    r"\b(?:this report (?:was |is )?)?(?:generated|prepared|written|created|compiled|produced|"
-    r"published|issued|dated)(?: on| at)?\b|\bthis report (?:is|was) (?:from|dated)\b|"
-    r"дата отч[её]та|\bas of\b)", re.IGNORECASE)
+    r"(?:^\s*(?:date|datum|дата)\s*:|\b(?=[acdgiprtw])(?:report(?:ing)? date\b|"
+    r"date of (?:this |the )?report\b|"
+    r"(?:this report (?:was |is )?)?(?:generated|prepared|written|created|compiled|produced|"
+    r"published|issued|dated)(?: on| at)?\b|this report (?:is|was) (?:from|dated)\b|as of\b)|"
+    r"дата отч[её]та)", re.IGNORECASE)
 _PERIOD_WORDS = re.compile(
     r"\b(?:data period|period|covers?|covering|spans?|spanning|range|ranges|ranging|"
     r"date range|time ?frame|window|between|from|период\w*|охватыва\w*|zeitraum)\b",
@@ -686,6 +856,7 @@ _PERIOD_WORDS = re.compile(
 _OVERALL_PERIOD = re.compile(
     r"\b(?:data period|the data|all (?:the )?data|corpus|dataset|all files|overall|"
     r"covers?|covering|spans?|spanning|период данных|zeitraum)\b", re.IGNORECASE)
+_DASH = re.compile(r"[-–—]")
 _RANGE_BETWEEN = re.compile(
     r"^\s*(?:\)|,)?\s*(?:to|through|thru|until|till|and|[-–—]|до|по|bis|au|à|a)\s*(?:the\s+)?$",
     re.IGNORECASE)
@@ -694,14 +865,36 @@ _LATEST_PATH = re.compile(
     r"\s*(?:is|was|:|-|–|—)\s*(?:the\s+)?(?:file\s+)?$", re.IGNORECASE)
 
 
+# The words each trigger's every alternative starts with, so that a block with none of them is
+# not searched: the triggers are long alternations, and most blocks hold none.
+_TRIGGER_STARTS = {
+    "time.latest": ("latest", "most", "newest", "last", "modified", "последн", "самый",
+                    "neueste", "letzte", "plus"),
+    "time.earliest": ("earliest", "oldest", "first", "старейш", "самый", "älteste"),
+    "time.report_date": ("date", "datum", "дата", "report", "generated", "prepared", "written",
+                         "created", "compiled", "produced", "published", "issued", "this",
+                         "as"),
+}
+
+
+def _may_trigger(block: _Block, kind: str) -> bool:
+    if kind == "time.report_date" and "отч" in block.words_text:
+        return True  # "дата отчёта" may stand inside a longer word
+    # Whether some word starts with one of the starts: in sorted order, if any word does, the
+    # first word not before the start does.
+    words = block.sorted_words
+    for start in _TRIGGER_STARTS[kind]:
+        index = bisect.bisect_left(words, start)
+        if index < len(words) and words[index].startswith(start):
+            return True
+    return False
+
+
 def _kind_between(block: _Block, start: int, end: int) -> tuple[tuple[str, str], ...]:
-    found = None
-    for found in re.finditer(rf"(?<![\w/.]){_KINDW}(?![\w/])", block.masked[start:end],
-                             re.IGNORECASE):
-        pass
-    if found is None:
+    found = list(_KIND_WORD.finditer(block.masked[start:end]))
+    if not found:
         return ()
-    kind = file_kind(found.group(0))
+    kind = file_kind(found[-1].group(0))  # the kind nearest the number
     return (("kind", kind),) if kind and kind != "other" else ()
 
 
@@ -709,6 +902,12 @@ def _time_claims(block: _Block, out: list[Claim]) -> None:
     text = block.text
     used: set[int] = set()
     dates = block.dates
+    if not dates:
+        # Without a date the only time claim is which file is the latest.
+        for match in _LATEST.finditer(text) if _may_trigger(block, "time.latest") else ():
+            s_start, s_end = _sentence_bounds(text, match.start())
+            _latest_path_claim(block, match.start(), s_start, s_end, out)
+        return
     # A range first: two dates joined by "to", "–", "and".
     for index in range(len(dates) - 1):
         first, second = dates[index], dates[index + 1]
@@ -721,7 +920,7 @@ def _time_claims(block: _Block, out: list[Claim]) -> None:
         sentence = text[start:end]
         overall = bool(_OVERALL_PERIOD.search(sentence))
         between = text[first[1]:second[0]]
-        if not (_PERIOD_WORDS.search(sentence) or overall or re.search(r"[-–—]", between)):
+        if not (_PERIOD_WORDS.search(sentence) or overall or _DASH.search(between)):
             continue
         precision = "month" if "month" in (first[3], second[3]) else "date"
         out.append(Claim(
@@ -733,6 +932,8 @@ def _time_claims(block: _Block, out: list[Claim]) -> None:
     triggers: list[tuple[int, int, str]] = []
     for pattern, kind in ((_LATEST, "time.latest"), (_EARLIEST, "time.earliest"),
                           (_REPORT_DATE, "time.report_date")):
+        if not _may_trigger(block, kind):
+            continue
         for match in pattern.finditer(text):
             if not any(s <= match.start() < e for s, e, _ in triggers):
                 triggers.append((match.start(), match.end(), kind))
@@ -801,51 +1002,119 @@ _SIZE_OTHER = re.compile(r"\b(?:binary|model|memory|vram|ram|gguf|weights?|large
                          r"biggest|heap|cache|disk|download)\b", re.IGNORECASE)
 
 
-def _size_claim(block: _Block, number: _Number) -> Claim | None:
+def _size_claim(block: _Block, number: _Number, hints: Hints = NO_HINTS) -> Claim | None:
     if number.unit not in _SIZE_UNITS:
         return None
     text = block.text
     start, end = _sentence_bounds(text, number.start)
     before = block.masked[max(start, number.start - 80):number.start]
     after = block.masked[number.end:min(end, number.end + 40)]
-    if _SIZE_OTHER.search(before[-40:]):
+    if _SIZE_OTHER.search(before[-40:]) and not _EXTREME_FILE_BEFORE.search(before[-40:]):
         return None
-    kind = _size_kind(before, after, before + " " + after, number)
+    clause = _clause_start(text, number.start, start)
+    # A bare "B" may be a letter ("agent B"); "bytes" written out is a unit.
+    spelled = not text[number.start:number.end].rstrip().endswith("B")
+    kind = _size_kind(before, after, before + " " + after, number, spelled)
+    named = text[clause:number.start]
+    if not kind and _SIZE_LABEL.search(before, _last_words(before, 6)) and (
+            _FILE_WORD.search(before) or
+                                                    _FOLDER_WORD.search(before)):
+        # "CSV files: 16 KB", "The reports folder is 26 KB": a size stated of files.
+        kind = ("size.average" if _EACH.search(before)
+                else "size.file" if _ONE_FILE_NAMED.search(before[-40:])
+                and not _FOLDER_WORD.search(before) else "size.total")
+    if not kind and spelled and (_ONE_FILE_BEFORE.search(before[-40:])
+                                 or _EXTREME_FILE_BEFORE.search(before[-40:])
+                                 or _ONE_FILE_AFTER.match(after)):
+        # "the previous version was 48667 bytes", "156082 bytes: the largest file": the size
+        # of one file. Only with the unit written out, so "agent B" and "8 GB of VRAM" stay out.
+        kind = "size.file"
     if not kind:
         return None
     filters = _kind_between(block, max(start, number.start - 50), number.start)
-    clause = _clause_start(text, number.start, start)
+    if kind == "size.file":
+        extreme = _EXTREME_FILE.search(before[-40:] + " " + after)
+        if extreme:
+            filters += (("extreme", "largest" if extreme.group(0).lower() in (
+                "largest", "biggest") else "smallest"),)
+    folder = _read_subject(named, hints).folder
+    if folder:
+        filters += (("folder", folder),)
     return Claim(line=block.at(number.start), text=_snippet(text[clause:number.end]), kind=kind,
                  value=number.value, unit=number.unit, decimals=number.decimals,
                  qualifier=_qualifier_before(text, number.start), filters=filters,
-                 section=block.section)
+                 subject=folder, section=block.section)
 
 
-def _size_kind(before: str, after: str, context: str, number: _Number) -> str:
+_SIZE_LABEL = re.compile(rf"(?:[:=]|\b(?:is|are|was|were))\s*(?:{_QUAL_RE}\s+)?$", re.IGNORECASE)
+# One file's size: "<a file | this one | the previous version> is/was [only] N bytes", or
+# "N bytes: ... the largest/smallest (size of any) file".
+_ONE_FILE_BEFORE = re.compile(
+    r"\b(?:file|version|this one|that one)\b[^.;:]{0,20}?\b(?:is|was|has|weighs)\s+"
+    r"(?:only\s+|just\s+|about\s+|around\s+)?$", re.IGNORECASE)
+_ONE_FILE_AFTER = re.compile(
+    r"[\s:*_-]*(?:this|it|which)?\s*(?:is|was)?\s*(?:the\s+)?(?:largest|biggest|smallest)"
+    r"\s+(?:size\s+of\s+any\s+)?file", re.IGNORECASE)
+_EXTREME_FILE = re.compile(r"\b(?:largest|biggest|smallest)\b", re.IGNORECASE)
+# "the file was 186407 bytes": one file, not the files of a kind or folder.
+_ONE_FILE_NAMED = re.compile(r"\b(?:the|this|that|a|one)\s+(?:\w+\s+)?file\b(?!s)", re.IGNORECASE)
+# "the largest file is 1,183 bytes" (but not "the largest model file is 8 GB": any other size
+# word before it keeps the exclusion).
+_EXTREME_FILE_BEFORE = re.compile(
+    r"^(?:(?!\b(?:binary|model|memory|vram|ram|gguf|weights?|heap|cache|disk|download)\b).)*"
+    r"\b(?:largest|biggest|smallest)\s+(?:\w+\s+)?file\b[^.;:]{0,20}?\b(?:is|was|has|at)?\s*$",
+    re.IGNORECASE)
+_SIZE_RESTATED = re.compile(r"\s*(?:or|\(|/|\(?i\.e\.,?|\(?≈|\(?~)\s*", re.IGNORECASE)
+
+
+def _size_kind(before: str, after: str, context: str, number: _Number, spelled: bool) -> str:
     # The trigger nearest the number wins: "average 1.2 MB, total 42,106 bytes".
     average = [m.end() for m in _SIZE_AVERAGE.finditer(before)]
     total = [m.end() for m in _SIZE_TOTAL.finditer(before)]
     if average or total:
         if (max(average) if average else -1) > (max(total) if total else -1):
             return "size.average"
-        if _SIZE_WORD.search(context) or re.search(_FILEW, context, re.IGNORECASE) or (
-                number.unit != "B"):
+        if _SIZE_WORD.search(context) or _FILE_WORD.search(context) or (
+                number.unit != "B") or spelled:
             return "size.total"
         return ""
-    if re.match(r"\s*(?:per file|on average|each)\b", after, re.IGNORECASE):
+    if _AVERAGE_AFTER.match(after):
         return "size.average"
-    if re.match(r"\s*(?:in total|total|combined|altogether|overall)\b", after, re.IGNORECASE):
+    if _TOTAL_AFTER.match(after):
         return "size.total"
     return ""
+
+
+_AVERAGE_AFTER = re.compile(r"\s*(?:per file|on average|each)\b", re.IGNORECASE)
+_TOTAL_AFTER = re.compile(r"\s*(?:in total|total|combined|altogether|overall)\b", re.IGNORECASE)
 
 
 _NOT_A_BOUND = re.compile(r"(?:spread|distributed|split|divided|scattered|spanning|across|"
                           r"written|collected|gathered|run|ran|measured)\s+$", re.IGNORECASE)
 
 
+def _may_end_in(text: str, last_letters: str) -> bool:
+    """Whether ``text``, spaces aside, may end in a phrase ending in one of ``last_letters``.
+
+    For patterns anchored at the end ("...\\s*$"), which a search tries at every position:
+    a last character that cannot end the phrase spares the search. An ASCII character matches
+    a letter of a pattern only as itself in either case (the odd case pairs, "ſ" for "s", "K"
+    for "k", pair ASCII with others), so other ASCII characters rule the phrase out; any other
+    last character is left to the pattern.
+    """
+    last = text.rstrip()[-1:]
+    return bool(last) and (not last.isascii() or last.lower() in last_letters)
+
+
+_QUALIFIER_AT_END = re.compile(rf"(?:^|[\s(:])(?P<q>{_QUAL_RE})\s*$", re.IGNORECASE)
+_QUALIFIER_LAST = "".join(sorted({qualifier[-1] for qualifier in _QUALIFIERS}))
+
+
 def _qualifier_before(text: str, pos: int) -> str:
     window = text[max(0, pos - 30):pos]
-    match = re.search(rf"(?:^|[\s(:])(?P<q>{_QUAL_RE})\s*$", window, re.IGNORECASE)
+    if not _may_end_in(window, _QUALIFIER_LAST):
+        return ""
+    match = _QUALIFIER_AT_END.search(window)
     if not match:
         return ""
     qualifier = _QUALIFIERS.get(match.group("q").lower(), "")
@@ -855,11 +1124,13 @@ def _qualifier_before(text: str, pos: int) -> str:
     return qualifier
 
 
+# The breaks that start with a space stand last, behind one look for the space: elsewhere the
+# lookbehinds among them are not tried.
 _CLAUSE_BREAK = re.compile(
-    r"[.;!?](?=\s)|,(?=\s)|\(|\)(?=\s+(?:and|or|plus|while|but|und|и)\b)|\||:(?=\s)|\s—\s|"
-    r"\s–\s|"
-    rf"(?<=\d)\s+(?:and|or|plus|while)\s|(?<=files)\s+(?:and|or|plus|while)\s|"
-    r"\s(?:while|whereas|but)\s")
+    r"[.;!?](?=\s)|,(?=\s)|\(|\)(?=\s+(?:and|or|plus|while|but|und|и)\b)|\||:(?=\s)|"
+    r"(?=\s)(?:\s—\s|\s–\s|"
+    r"(?<=\d)\s+(?:and|or|plus|while)\s|(?<=files)\s+(?:and|or|plus|while)\s|"
+    r"\s(?:while|whereas|but)\s)")
 _ONLY_QUALIFIER = re.compile(rf"\s*(?:{_QUAL_RE}\s*)?$", re.IGNORECASE)
 
 
@@ -915,41 +1186,96 @@ _PATTERN_TAIL = re.compile(r"^\s*(?:matching|named|like|called)\s+(?P<p>[^\s,;()
 _RESTRICTING_TAIL = re.compile(
     r"^\s*(?:of|with|that|which|containing|where|whose|from|for|by|were|was|are|is|have|has|"
     r"had|contain|show|cover|use|need|got|had)\b\s*(?P<w>[^,;.()]{0,40})", re.IGNORECASE)
-_PRE_CONNECTOR = re.compile(
-    rf"(?P<subj>[^:=(]*?)\s*(?P<conn>:|=|\(|—|–|-(?=\s)|\bcontains?|\bcontained|\bcontaining|"
-    rf"\bholds?|\bhas|\bhave|\bhad|\bincludes?|\bincluded|\bcomprises?|\bconsists? of|\bwith|"
-    rf"\baccounts? for|\bmakes? up|\brepresents?|\bconstitutes?|\bnumbers?|\btotals?|"
-    rf"\bcounts?|\bare|\bis|\bwas|\bwere|\bсодерж\w*|\bвключа\w*|\benthält|\bumfasst)"
-    rf"\s*(?:(?:a\s+)?total\s+of\s+|{_QUAL_RE}\s+|all\s+)?$",
-    re.IGNORECASE,
+# One "\b" before all the words, not one per word: inside a word the search then fails once
+# instead of once per connector (it tries every position of the clause).
+_CONNECTOR = (
+    r"(?P<conn>:|=|\(|—|–|-(?=\s)|\b(?:contains?|contained|containing|holds?|has|"
+    r"have|had|includes?|included|comprises?|consists? of|with|accounts? for|"
+    r"makes? up|represents?|constitutes?|numbers?|totals?|counts?|are|is|"
+    r"was|were|содерж\w*|включа\w*|enthält|umfasst))"
+    rf"\s*(?:(?:a\s+)?total\s+of\s+|{_QUAL_RE}\s+|all\s+)?$"
 )
-_SUBJECT_STOP = frozenset("are is was were by them these those which that than of".split())
-_GENERIC_NOUNS = frozenset("""
+# "JSON: ", "The corpus contains about ", "Files (all): ": a subject, then a connector that
+# ends the text before a number. _CONNECTOR_AT_END finds the connector; what comes before it
+# is the subject, which holds no ":", "=" or "(" (a first one is the connector).
+_PRE_CONNECTOR = re.compile(rf"(?P<subj>[^:=(]*?)\s*{_CONNECTOR}", re.IGNORECASE)
+_CONNECTOR_AT_END = re.compile(rf"\s*{_CONNECTOR}", re.IGNORECASE)
+# The connectors and qualifiers are written in lower case: in ASCII text lowered they match
+# where they match in the text, case and all, without IGNORECASE, which lets the engine skip
+# each one on its first letter instead of comparing it.
+_CONNECTOR_AT_END_LOWER = re.compile(rf"\s*{_CONNECTOR}")
+_NON_SPACE = re.compile(r"\S+")
+# The connector and what may follow it span at most five words ("consists of no more than").
+_CONNECTOR_WORDS = 7
+
+
+def _last_words(text: str, count: int) -> int:
+    """Where the last ``count`` words of ``text`` start (0 when it has no more).
+
+    A pattern anchored at the end ("...of the$") that spans at most that many words can be
+    searched from there: the text before a word's start reads the same to it, and the
+    search does not try every position of a long clause.
+    """
+    if len(text) < 8 * count:
+        return 0
+    words = _NON_SPACE.findall(text)
+    if len(words) <= count:
+        return 0
+    start = len(text)
+    for word in reversed(words[-count:]):
+        start = text.rindex(word, 0, start)
+    return start
+
+
+def _pre_connector(pre: str) -> tuple[str, str] | None:
+    """(subject, connector) as ``_PRE_CONNECTOR.fullmatch(pre)`` reads them, or None.
+
+    The lazy subject makes that pattern try every connector at every position of a long
+    clause; the connector can only stand among the last few words, so only they are searched
+    (from a word's start, where the text before it reads the same).
+    """
+    start = _last_words(pre, _CONNECTOR_WORDS)
+    found = (_CONNECTOR_AT_END_LOWER.search(pre.lower(), start) if pre.isascii()
+             else _CONNECTOR_AT_END.search(pre, start))
+    if found is None:
+        return None
+    subject = pre[:found.start()]
+    if ":" in subject or "=" in subject or "(" in subject:
+        return None
+    return subject, pre[found.start("conn"):found.end("conn")]
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_SUBJECT_STOP = _word_set("are is was were by them these those which that than of")
+_GENERIC_NOUNS = _word_set("""
 models model runs run results result benchmarks benchmark reports report logs log outputs
 output records record entries entry data summaries summary samples sample items item
 measurements measurement artifacts artifact exports export tables table metrics notes note
-""".split())
-_NEUTRAL_WORDS = frozenset("""
+""")
+_NEUTRAL_WORDS = _word_set("""
 the a an of in under inside within from at for our this these those its their with are is were
 was be been there which that to it they we and or format formatted type types kind kinds
 extension name named called separate individual distinct different unique existing present
 available listed following above below such remaining its total number count file-type
 filetype respective respectively only just exactly top-level top level sub root also
 про в из это является являются sind sont die der das insgesamt davon
-""".split())
-_TOTAL_WORDS = frozenset("""
+""")
+_TOTAL_WORDS = _word_set("""
 total overall all altogether corpus dataset data-set collection repository repo analysed
 analyzed scanned processed found inventoried contains contain containing has holds comprises
 include includes counted in-scope whole entire всего общее корпус insgesamt korpus
-""".split())
-_PER_WORDS = frozenset("each every per average avg typical mean median".split())
-_PROBLEM_WORDS = frozenset("""
+""")
+_PER_WORDS = _word_set("each every per average avg typical mean median")
+_PROBLEM_WORDS = _word_set("""
 empty malformed broken corrupt corrupted unreadable invalid truncated unparseable unparsable
 failed damaged incomplete problem problematic
-""".split())
+""")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Subject:
     kinds: list[str] = field(default_factory=list)
     folder: str = ""
@@ -968,14 +1294,19 @@ class _Subject:
         return not (self.kinds or self.folder or self.pattern or self.tokens or self.problems)
 
 
+_SUBJECT_TOKEN = re.compile(r"[^\s,;()\[\]{}\"'«»]+")
+_NOT_NAME = re.compile(r"[^a-z0-9]+")
+_NO_LETTERS = re.compile(r"[\W\d]+")
+
+
 def _subject_words(text: str) -> list[str]:
     words: list[str] = []
-    for raw in re.findall(r"[^\s,;()\[\]{}\"'«»]+", text):
+    for raw in _SUBJECT_TOKEN.findall(text):
         token = raw.strip(":.!?—–-=").strip()
         if not token:
             continue
         # "JSON-файлов", "CSV-Dateien": a kind glued to a file word.
-        glued = re.fullmatch(rf"(?P<k>{_KINDW})-(?P<f>{_FILEW})", token, re.IGNORECASE)
+        glued = _GLUED_KIND.fullmatch(token) if "-" in token else None
         if glued:
             words.extend([glued.group("k"), glued.group("f")])
             continue
@@ -983,21 +1314,51 @@ def _subject_words(text: str) -> list[str]:
     return words
 
 
+class _WordFacts(NamedTuple):
+    """What a word of a subject is, as far as the word alone can tell."""
+
+    lower: str
+    file_word: bool  # "files", "файлов"
+    folder_word: bool  # "folders", "папок"
+    kind: str | None  # the file kind it names: "json", "md"
+    file_name: bool  # "results.json"
+    normal: str  # as a file-name token: "gemma3-1b" → "gemma3_1b"
+    no_letters: bool
+
+
+@lru_cache(maxsize=4096)
+def _word_facts(word: str) -> _WordFacts:
+    # Reports say the same few words over and over ("the", "files", "JSON"): their patterns
+    # are matched once, not once per number that looks at them.
+    lower = word.lower()
+    return _WordFacts(
+        lower=lower,
+        file_word=bool(_FILE_WORD.fullmatch(lower)),
+        folder_word=bool(_FOLDER_WORD.fullmatch(lower)),
+        kind=file_kind(lower),
+        file_name=bool(_FILE_NAME.fullmatch(word)) and not word.startswith("."),
+        normal=_NOT_NAME.sub("_", lower).strip("_"),
+        no_letters=bool(_NO_LETTERS.fullmatch(lower)),
+    )
+
+
 def _read_subject(text: str, hints: Hints, subject: _Subject | None = None) -> _Subject:
     subject = subject or _Subject()
     words = _subject_words(text)
+    facts = [_word_facts(word) for word in words]
     for index, word in enumerate(words):
-        lower = word.lower()
-        nxt = words[index + 1].lower() if index + 1 < len(words) else ""
-        prev = words[index - 1].lower() if index else ""
-        if re.fullmatch(_FILEW, lower, re.IGNORECASE):
+        fact = facts[index]
+        lower = fact.lower
+        nxt = facts[index + 1] if index + 1 < len(words) else None
+        prev = facts[index - 1] if index else None
+        if fact.file_word:
             subject.file_word = True
             continue
-        if re.fullmatch(_FOLDERW, lower, re.IGNORECASE):
+        if fact.folder_word:
             subject.folder_word = True
             continue
-        kind = file_kind(lower)
-        if kind is None and lower == "plain" and nxt == "text":
+        kind = fact.kind
+        if kind is None and lower == "plain" and nxt is not None and nxt.lower == "text":
             continue
         if kind is not None:
             if kind not in subject.kinds:
@@ -1011,17 +1372,17 @@ def _read_subject(text: str, hints: Hints, subject: _Subject | None = None) -> _
                 subject.unknown.append(word)
                 continue
             clean = word.strip("/").removeprefix("./")
-            if re.search(rf"\.{_EXT}$", clean):
+            if _ENDS_IN_EXT.search(clean):
                 subject.pattern = clean
             else:
                 subject.folder = clean
             continue
-        if re.fullmatch(rf"[\w.-]+\.{_EXT}", word) and not word.startswith("."):
+        if fact.file_name:
             subject.pattern = word  # "results.json files: 10"
             continue
         if lower in hints.folders and (
-                re.fullmatch(_FOLDERW, nxt, re.IGNORECASE) or re.fullmatch(
-                    _FOLDERW, prev, re.IGNORECASE) or lower.replace("-", "_") not in hints.tokens):
+                (nxt is not None and nxt.folder_word) or (prev is not None and prev.folder_word)
+                or lower.replace("-", "_") not in hints.tokens):
             subject.folder = lower
             continue
         if lower in _TOTAL_WORDS:
@@ -1035,7 +1396,7 @@ def _read_subject(text: str, hints: Hints, subject: _Subject | None = None) -> _
             continue
         if lower in _NEUTRAL_WORDS:
             continue
-        normal = re.sub(r"[^a-z0-9]+", "_", lower).strip("_")
+        normal = fact.normal
         generic = lower in _GENERIC_NOUNS and "_" not in word and normal not in hints.stems
         if normal and normal in hints.tokens and not generic:
             subject.tokens.append(normal)
@@ -1045,7 +1406,7 @@ def _read_subject(text: str, hints: Hints, subject: _Subject | None = None) -> _
         if lower in _GENERIC_NOUNS:
             subject.generic = True
             continue
-        if re.fullmatch(r"[\W\d]+", lower):
+        if fact.no_letters:
             continue
         subject.unknown.append(word)
     return subject
@@ -1059,6 +1420,34 @@ def _pre_subject_text(words: str) -> str:
             tokens = tokens[index + 1:]
             break
     return " ".join(tokens[-3:])
+
+
+# "29 CSV, 47 JSON", "47 are JSON", "46% of the files are JSON": the type after the number.
+_LISTED_KIND = re.compile(rf"\s+(?P<k>{_KINDW})(?:\s+(?:{_FILEW}|reports?))?"
+                          rf"(?=\s*(?:[,.;:)\]|]|\band\b|\bor\b|$))", re.IGNORECASE)
+_VERB_KIND = re.compile(rf"\s+(?:of\s+(?:them|these|which)\s+)?(?:are|is|were)\s+"
+                        rf"(?:in\s+)?(?P<k>{_KINDW})(?![\w/])", re.IGNORECASE)
+_SHARE_KIND = re.compile(rf"\s*(?:of\s+(?:the\s+|all\s+)?(?:{_FILEW}|corpus|dataset)"
+                         rf"(?:\s+(?:are|is|were))?\s+(?:in\s+)?)(?P<k>{_KINDW})(?![\w/])",
+                         re.IGNORECASE)
+
+
+_ASIDE = re.compile(r"\([^()]*\)")
+_BARE_KIND_LABEL = re.compile(rf"\s*{_KINDW}(?:\s+{_FILEW})?\s*", re.IGNORECASE)
+_LIST_GOES_ON = re.compile(r"\s*(?:[,;.)]|and\b|$)")
+_TYPE_WORDS = re.compile(r"\btypes?\b|\bkinds?\b|\bby type\b", re.IGNORECASE)
+_SHARE_WORDS = re.compile(r"share|make up|account|represent|constitute", re.IGNORECASE)
+_CLOSING_FILES = re.compile(rf"\s*(?:{_FILEW})?\s*\)", re.IGNORECASE)
+_CLOSING = re.compile(r"\s*\)")
+_EACH = re.compile(r"\b(?:each|every|per)\b", re.IGNORECASE)
+_EACH_WORDS = frozenset({"each", "every", "per"})
+_PER_ITEM_AFTER = re.compile(
+    r"\s*(?:per|each|every|a)\s+(?:run|folder|directory|model|file|day|week|sub-?folder)\b",
+    re.IGNORECASE)
+_ALL_BEFORE = re.compile(r"\b(?:all|alle|все)\s*$", re.IGNORECASE)
+_ALL_LAST = "le"  # all, alle; "все" is not ASCII
+_OUT_OF_BEFORE = re.compile(r"\b(?:out\s+of|of)\s+(?:the\s+|all\s+)?$", re.IGNORECASE)
+_OUT_OF_LAST = "fel"  # of, the, all
 
 
 def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
@@ -1077,10 +1466,10 @@ def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
     tail_text = ""
     claim_start = number.start
     after = _AFTER_FILES.match(text, number.end)
-    if after and after.end() <= sent_end and not percent and not re.search(
-            r"\d", after.group("mods")):
+    if after and after.end() <= sent_end and not percent and not _DIGIT.search(
+            after.group("mods")):
         # "47 JSON files", "20 conv_bench files", "10 run folders".
-        if re.fullmatch(_FOLDERW, after.group("fw"), re.IGNORECASE):
+        if _FOLDER_WORD.fullmatch(after.group("fw")):
             counted = "folders"
         anchored = True
         _read_subject(after.group("mods"), hints, subject)
@@ -1088,28 +1477,22 @@ def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
         tail_text = text[end:sent_end]
     rest = text[number.end:sent_end]
     if not anchored:
-        listed = re.match(rf"\s+(?P<k>{_KINDW})(?:\s+(?:{_FILEW}|reports?))?"
-                          rf"(?=\s*(?:[,.;:)\]|]|\band\b|\bor\b|$))", rest, re.IGNORECASE)
-        verb_kind = re.match(rf"\s+(?:of\s+(?:them|these|which)\s+)?(?:are|is|were)\s+"
-                             rf"(?:in\s+)?(?P<k>{_KINDW})(?![\w/])", rest, re.IGNORECASE)
-        share = re.match(rf"\s*(?:of\s+(?:the\s+|all\s+)?(?:{_FILEW}|corpus|dataset)"
-                         rf"(?:\s+(?:are|is|were))?\s+(?:in\s+)?)(?P<k>{_KINDW})(?![\w/])",
-                         rest, re.IGNORECASE)
+        listed = _LISTED_KIND.match(rest)
+        verb_kind = _VERB_KIND.match(rest)
+        share = _SHARE_KIND.match(rest)
         for found, allowed in ((listed, not percent), (verb_kind, True), (share, percent)):
             if found is not None and allowed and file_kind(found.group("k")):
                 anchored = True
                 subject.kinds.append(file_kind(found.group("k")) or "")
                 end = number.end + found.end()
                 break
-    pre_match = _PRE_CONNECTOR.fullmatch(re.sub(r"\([^()]*\)", " ", pre))
+    pre_match = _pre_connector(_ASIDE.sub(" ", pre) if "(" in pre else pre)
     pre_subject = _Subject()
     if pre_match:
-        _read_subject(_pre_subject_text(pre_match.group("subj")), hints, pre_subject)
+        _read_subject(_pre_subject_text(pre_match[0]), hints, pre_subject)
         claim_start = clause + len(pre) - len(pre.lstrip())
-    elif not anchored and re.fullmatch(rf"\s*{_KINDW}(?:\s+{_FILEW})?\s*", pre, re.I) and (
-            re.match(r"\s*(?:[,;.)]|and\b|$)", rest)) and (
-            re.search(_FILEW, pre, re.I) or re.search(
-                r"\btypes?\b|\bkinds?\b|\bby type\b", text[sent_start:number.start], re.I)):
+    elif not anchored and _BARE_KIND_LABEL.fullmatch(pre) and _LIST_GOES_ON.match(rest) and (
+            _FILE_WORD.search(pre) or _TYPE_WORDS.search(text[sent_start:number.start])):
         # "Files by type: csv 29, json 47", "CSV files 29 and ...": no connector.
         subject.kinds.append(file_kind(pre.split()[0]) or "")
         anchored = True
@@ -1118,12 +1501,12 @@ def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
         # "JSON: 47", "conv_bench_*.json (20)", "csv_data/: 18", "Total files: 101".
         if pre_match is None or pre_subject.per_item:
             return None
-        conn = pre_match.group("conn").lower()
+        conn = pre_match[1].lower()
         has_file_word = pre_subject.file_word
         strong = bool(pre_subject.kinds or pre_subject.pattern or (
             pre_subject.folder and (pre_subject.folder_word or "/" in pre)) or (
-            has_file_word and (pre_subject.total or pre_subject.empty and not
-                               pre_subject.unknown)))
+            has_file_word and (pre_subject.total or (pre_subject.empty and not
+                               pre_subject.unknown))))
         if pre_subject.folder and not strong and conn in (":", "(", "=", "—", "–", "-"):
             strong = pre_subject.folder in hints.folders
         if not strong or pre_subject.unknown:
@@ -1131,43 +1514,46 @@ def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
         if conn in ("are", "is", "was", "were", "numbers", "number", "counts", "count") and not (
                 has_file_word or pre_subject.kinds or pre_subject.pattern):
             return None
-        if percent and not (pre_subject.kinds or pre_subject.total and has_file_word) and (
-                has_file_word or conn == ":" or re.search(
-                    r"share|make up|account|represent|constitute", pre, re.IGNORECASE)):
+        if percent and not (pre_subject.kinds or (pre_subject.total and has_file_word)) and (
+                has_file_word or conn == ":" or _SHARE_WORDS.search(pre)):
             return None
-        if percent and not (has_file_word or conn == ":" or re.search(
-                r"share|make up|account|represent|constitute", pre, re.IGNORECASE)):
+        if percent and not (has_file_word or conn == ":" or _SHARE_WORDS.search(pre)):
             return None
         subject = pre_subject
         if has_file_word and subject.empty:
             subject.total = True  # "Files: 101", "Number of files: 101": a label for the total
-        close = re.match(rf"\s*(?:{_FILEW})?\s*\)", text[end:], re.IGNORECASE)
+        close = _CLOSING_FILES.match(text, end)
         if close:
-            end += close.end()
+            end = close.end()
     elif pre_match and not pre_subject.per_item:
         # "The csv_data folder contains 18 files", "1b models: 22 files".
-        conn = pre_match.group("conn").lower()
+        conn = pre_match[1].lower()
         if conn not in ("are", "is", "was", "were") or not subject.kinds:
             _merge(subject, pre_subject)
-    if re.search(r"\b(?:each|every|per)\b", pre, re.IGNORECASE) or re.match(
-            r"\s*(?:per|each|every|a)\s+(?:run|folder|directory|model|file|day|week|sub-?folder)\b",
-            text[end:], re.IGNORECASE):
+    if (not block.words.isdisjoint(_EACH_WORDS) and _EACH.search(pre)) or _PER_ITEM_AFTER.match(
+            text, end):
         subject.per_item = True
-    definite = subject.total or bool(re.search(r"\b(?:all|alle|все)\s*$", pre, re.IGNORECASE))
+    definite = subject.total or (_may_end_in(pre, _ALL_LAST) and bool(
+        _ALL_BEFORE.search(pre, _last_words(pre, 2))))
     # "47 out of 101 files", "of the 101 files": the whole of which a part is taken.
-    if counted == "files" and re.search(r"\b(?:out\s+of|of)\s+(?:the\s+|all\s+)?$",
-                                        text[sent_start:number.start], re.IGNORECASE):
+    before = text[sent_start:number.start]
+    if counted == "files" and _may_end_in(before, _OUT_OF_LAST) and _OUT_OF_BEFORE.search(
+            before, _last_words(before, 4)):
         subject = _Subject(total=True)
         tail_text = ""
     if tail_text and counted == "files":
         end = _read_tail(tail_text, hints, subject, definite, end, sent_end)
     opened = text[min(claim_start, number.start):end]
     if opened.count("(") > opened.count(")"):
-        closing = re.match(r"\s*\)", text[end:])
+        closing = _CLOSING.match(text, end)
         if closing:
-            end += closing.end()
+            end = closing.end()
     snippet = _snippet(text[min(claim_start, number.start):end])
     return _count_from_subject(block, number, subject, counted, snippet, pre)
+
+
+_BARE_KIND_TAIL = re.compile(
+    rf"^\s+(?P<k>{_KINDW})(?![\w/])(?=\s*(?:[,.;:)]|and\b|или\b|и\b|$))", re.IGNORECASE)
 
 
 def _read_tail(tail: str, hints: Hints, subject: _Subject, definite: bool, end: int,
@@ -1177,8 +1563,7 @@ def _read_tail(tail: str, hints: Hints, subject: _Subject, definite: bool, end: 
     if _TOTAL_TAIL.match(tail):
         subject.total = True
         return end
-    bare_kind = re.match(rf"^\s+(?P<k>{_KINDW})(?![\w/])(?=\s*(?:[,.;:)]|and\b|или\b|и\b|$))",
-                         tail, re.IGNORECASE)
+    bare_kind = _BARE_KIND_TAIL.match(tail)
     if bare_kind and file_kind(bare_kind.group("k")):
         # "47 файлов JSON", "29 Dateien CSV": the type after the file word.
         kind = file_kind(bare_kind.group("k")) or ""
@@ -1192,10 +1577,10 @@ def _read_tail(tail: str, hints: Hints, subject: _Subject, definite: bool, end: 
     typed = _TYPE_TAIL.match(tail)
     if typed:
         word = typed.group("w").lower()
-        kind = "other" if word in ("no known", "unknown", "other") else file_kind(word)
-        if kind:
-            if kind not in subject.kinds:
-                subject.kinds.append(kind)
+        typed_kind = "other" if word in ("no known", "unknown", "other") else file_kind(word)
+        if typed_kind:
+            if typed_kind not in subject.kinds:
+                subject.kinds.append(typed_kind)
         else:
             subject.unknown.append(typed.group(0).strip())
         return min(limit, end + typed.end())
@@ -1260,7 +1645,7 @@ def _count_from_subject(block: _Block, number: _Number, subject: _Subject, count
         filters.append(("unresolved", "generic"))
     if counted == "folders":
         kind = "count.folders"
-        if re.search(r"top[- ]level", pre + snippet, re.IGNORECASE):
+        if _TOP_LEVEL.search(pre + snippet):
             filters.append(("level", "top"))
     elif subject.problems:
         kind = "count.problems"
@@ -1270,7 +1655,7 @@ def _count_from_subject(block: _Block, number: _Number, subject: _Subject, count
         kind = "count.folder"
     elif subject.kinds:
         kind = "count.type"
-    elif subject.unknown or subject.per_item or subject.generic and not subject.total:
+    elif subject.unknown or subject.per_item or (subject.generic and not subject.total):
         kind = "count.family"
     elif counted == "files" and not subject.total and not _TOTAL_EVIDENCE.search(pre):
         # "47 files" with nothing saying which files: not silently the corpus total.
@@ -1288,6 +1673,7 @@ def _count_from_subject(block: _Block, number: _Number, subject: _Subject, count
     )
 
 
+_TOP_LEVEL = re.compile(r"top[- ]level", re.IGNORECASE)
 _TOTAL_EVIDENCE = re.compile(
     r"\b(?:there\s+(?:are|were|is)|we\s+(?:found|analy[sz]ed|scanned|counted|have|looked\s+at|"
     r"reviewed|processed|inventoried)|contains?|contained|containing|holds?|held|has|have|had|"
@@ -1296,10 +1682,15 @@ _TOTAL_EVIDENCE = re.compile(
     r"содержит|включает|total|analy[sz]ed|scanned|found|counted)\b", re.IGNORECASE)
 
 
+_NO_FILES = re.compile(rf"\b(?:no|zero)\s+(?P<mods>(?:[^\s,;()]+\s+){{0,2}}?){_FILEW}\b",
+                       re.IGNORECASE)
+
+
 def _no_files_claims(block: _Block, hints: Hints, out: list[Claim]) -> None:
     """ "There are no txt files": a count of zero."""
-    pattern = rf"\b(?:no|zero)\s+(?P<mods>(?:[^\s,;()]+\s+){{0,2}}?){_FILEW}\b"
-    for match in re.finditer(pattern, block.text, re.IGNORECASE):
+    if not block.words & {"no", "zero"}:
+        return
+    for match in _NO_FILES.finditer(block.text):
         if not block.free(match.start(), match.end()):
             continue
         subject = _read_subject(match.group("mods"), hints)
@@ -1313,7 +1704,7 @@ def _no_files_claims(block: _Block, hints: Hints, out: list[Claim]) -> None:
 # -- metrics -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Mention:
     start: int
     end: int
@@ -1330,13 +1721,28 @@ _METRIC_IDENTIFIER = re.compile(
 
 
 @lru_cache(maxsize=64)
-def _hint_metric_pattern(metrics: frozenset[str]) -> re.Pattern[str] | None:
+def _hint_metric_pattern(metrics: frozenset[str]
+                         ) -> tuple[re.Pattern[str] | None, frozenset[str]]:
+    """The pattern of the corpus's metric names, and the first run of letters of each name.
+
+    A name starts a word, so its first run of letters is a word of any text it stands in: a
+    block holding none of them need not be searched.
+    """
     names = sorted((m for m in metrics if len(m) >= 3 and not re.fullmatch(r"[\d\W]+", m)),
                    key=len, reverse=True)
     if not names:
-        return None
+        return None, frozenset()
     parts = [re.escape(name).replace("_", "[_ ]") for name in names]
-    return re.compile(r"(?<![\w/.])(?:" + "|".join(parts) + r")(?![\w/])", re.IGNORECASE)
+    first = frozenset(runs[0] for name in names if (runs := _LETTERS.findall(name.casefold())))
+    # The characters the names start with ("_" reads as "_" or " "): a look at the next one
+    # spares every other position the whole list of names.
+    initials = "".join(re.escape(char) for char in sorted(
+        {char for name in names for char in ("_ " if name[0] == "_" else name[0])}))
+    return re.compile(rf"(?<![\w/.])(?=[{initials}])(?:" + "|".join(parts) + r")(?![\w/])",
+                      re.IGNORECASE), first
+
+
+_UNIT_IN_BRACKETS = re.compile(r"\s*\((?P<u>ms|s|sec|seconds|tok/s|tokens/s|MB)\)")
 
 
 def _mentions(block: _Block, hints: Hints) -> list[_Mention]:
@@ -1349,23 +1755,32 @@ def _mentions(block: _Block, hints: Hints) -> list[_Mention]:
         if any(not (end <= m.start or start >= m.end) for m in found):
             return
         group, stat, unit = metric_group(name)
-        after = re.match(r"\s*\((?P<u>ms|s|sec|seconds|tok/s|tokens/s|MB)\)", text[end:])
+        after = _UNIT_IN_BRACKETS.match(text, end)
         if after:
             unit = _normal_unit(after.group("u"))
-            end += after.end()
+            end = after.end()
         found.append(_Mention(start, end, group, unit, stat, name))
 
-    hint_pattern = _hint_metric_pattern(hints.metrics)
-    if hint_pattern is not None:
+    hint_pattern, first_words = _hint_metric_pattern(hints.metrics)
+    if hint_pattern is not None and not block.words.isdisjoint(first_words):
         for match in hint_pattern.finditer(text):
             add(match.start(), match.end(), match.group(0))
-    for match in _IDENTIFIER.finditer(text):
+    for match in _IDENTIFIER.finditer(text) if "_" in text else ():
         name = match.group(0)
         if _METRIC_IDENTIFIER.search(name) or metric_group(name)[0] in _KNOWN_GROUPS:
             add(match.start(), match.end(), name)
-    for pattern, _group in _METRIC_ALIAS_RE:
-        for match in pattern.finditer(text):
-            add(match.start(), match.end(), match.group(0))
+    lowered = block.ascii_lowered
+    starts = [match.start() for match in (
+        _METRIC_ALIAS_AT_LOWER.finditer(lowered) if lowered is not None
+        else _METRIC_ALIAS_AT.finditer(text))]
+    for pattern, _group in _METRIC_ALIAS_RE if starts else ():
+        # What pattern.finditer(text) finds: an alias matches nowhere but at those starts.
+        after = 0
+        for start in starts:
+            alias = pattern.match(text, start) if start >= after else None
+            if alias:
+                add(alias.start(), alias.end(), alias.group(0))
+                after = alias.end()
     found.sort(key=lambda m: m.start)
     return found
 
@@ -1383,11 +1798,18 @@ _BOUND_WORDS = re.compile(r"\b(?:than|below|under|above|over|less|more|up to|at 
                           r"within|exceed\w*|beyond)\b", re.IGNORECASE)
 _DELTA_WORDS = re.compile(r"\b(?:by|improv\w*|increas\w*|decreas\w*|drop\w*|faster|slower|"
                           r"higher|lower|gain\w*|loss|diff\w*)\b", re.IGNORECASE)
+# "TTFT was 20 ms faster": a difference, not a value of the metric.
+_DELTA_AFTER = re.compile(r"\s*(?:faster|slower|higher|lower|more|less|better|worse|longer|"
+                          r"shorter|quicker|greater|smaller|up|down)\b", re.IGNORECASE)
+_STAT_BETWEEN = re.compile(rf"\s*(?:of\s+)?(?:{_STAT_RE}\s+)?", re.IGNORECASE)
+_RESTATED_OPENS = re.compile(r"\s*\(\s*(?:or\s+|i\.e\.\s+|≈\s*|~\s*)?")
 _MEASURE_UNITS = frozenset({"ms", "s", "min", "h", "%", "GB", "MB", "kB", "GiB", "MiB"})
 
 
 def _metric_claims(block: _Block, numbers: Sequence[_Number], hints: Hints,
                    out: list[Claim]) -> None:
+    if not numbers:
+        return
     text = block.text
     mentions = _mentions(block, hints)
     previous: Claim | None = None
@@ -1403,7 +1825,7 @@ def _metric_claims(block: _Block, numbers: Sequence[_Number], hints: Hints,
                 continue
             if mention.start >= start and mention.end >= prior_end:
                 gap = text[mention.end:number.start]
-                if len(gap) <= 60 and _GAP_END.search(gap) and not re.search(r"[;|]", gap):
+                if len(gap) <= 60 and _GAP_END.search(gap) and ";" not in gap and "|" not in gap:
                     chosen = mention
             break
         if chosen is None:
@@ -1412,8 +1834,8 @@ def _metric_claims(block: _Block, numbers: Sequence[_Number], hints: Hints,
                 if mention.start < number.end:
                     continue
                 between = text[number.end:mention.start]
-                if mention.start <= end and len(between) <= 12 and re.fullmatch(
-                        rf"\s*(?:of\s+)?(?:{_STAT_RE}\s+)?", between, re.IGNORECASE):
+                if mention.start <= end and len(between) <= 12 and _STAT_BETWEEN.fullmatch(
+                        between):
                     chosen = mention
                 break
         unit = number.unit
@@ -1424,18 +1846,24 @@ def _metric_claims(block: _Block, numbers: Sequence[_Number], hints: Hints,
         if chosen is None and unit == "tok/s":
             chosen = _Mention(number.start, number.end, "throughput", "tok/s", "", "tok/s")
         range_gap = text[previous_end:number.start] if previous is not None else ""
-        if previous is not None and previous_end > start and re.fullmatch(
-                r"\s*\(\s*(?:or\s+|i\.e\.\s+|≈\s*|~\s*)?", range_gap) and unit:
+        if previous is not None and previous_end > start and _RESTATED_OPENS.fullmatch(
+                range_gap) and unit:
             # "88.6 ms (0.0886 s)": the same value restated in another unit.
-            claim = replace(_range_end(previous, block, number), qualifier=previous.qualifier)
+            claim = _range_end(previous, block, number)  # its qualifier is the previous one's
             emitted.append(claim)
             previous, previous_end = claim, number.end
             continue
-        if previous is not None and previous_end > start and _RANGE_BETWEEN.match(range_gap) and (
-                chosen is None or chosen.group == previous.subject and (
-                    not unit or chosen.start >= number.start)):
-            # The second end of a range: "TTFT ranged from 0.21 to 0.56 s".
+        opens_range = chosen is None and following is not None and bool(
+            _RANGE_OPENS.fullmatch(range_gap)) and bool(
+            _RANGE_BETWEEN.match(text[number.end:following.start]))
+        if previous is not None and previous_end > start and (opens_range or (_RANGE_BETWEEN.match(
+                range_gap) and (chosen is None or (chosen.group == previous.subject and (
+                    not unit or chosen.start >= number.start))))):
+            # The second end of a range, "TTFT ranged from 0.21 to 0.56 s", or the first end of
+            # a range of the metric just stated, "0.5 s on average, ranging from 0.21 to …".
             claim = _range_end(previous, block, number)
+            if opens_range and not number.unit and following is not None and following.unit:
+                claim = replace(claim, unit=following.unit)
             if claim.unit and not previous.unit and emitted and emitted[-1] is previous:
                 fixed = replace(previous, unit=claim.unit)
                 emitted[-1] = fixed
@@ -1451,13 +1879,13 @@ def _metric_claims(block: _Block, numbers: Sequence[_Number], hints: Hints,
         stat = chosen.stat or _stat_near(text, floor, number.start)
         qualifier = stat
         window = text[max(start, chosen.start):number.start]
-        if _BOUND_WORDS.search(window) or _qualifier_before(text, number.start) in (
-                "over", "under", "at least", "at most"):
+        stated = _qualifier_before(text, number.start)
+        if _BOUND_WORDS.search(window) or stated in ("over", "under", "at least", "at most"):
             qualifier = "bound"
-        elif _DELTA_WORDS.search(gap):
+        elif _DELTA_WORDS.search(gap) or _DELTA_AFTER.match(text, number.end):
             qualifier = "delta"
-        elif _qualifier_before(text, number.start) == "about":
-            qualifier = "about" if not stat else stat
+        elif stated == "about":
+            qualifier = stat or "about"
         snippet_start = min(chosen.start, number.start)
         snippet_end = max(chosen.end, number.end)
         claim = Claim(
@@ -1471,11 +1899,20 @@ def _metric_claims(block: _Block, numbers: Sequence[_Number], hints: Hints,
     out.extend(emitted)
 
 
+# "TTFT averaged 0.5 s, ranging from 0.4 to 0.6 s": a range of the metric just named.
+_RANGE_OPENS = re.compile(
+    r"\s*(?:[,(—–]|\s-)?\s*(?:(?:and|with\s+values?)\s+)?(?:(?:ranging|ranged|ranges|range|"
+    r"varying|varied|varies|spanning|spanned|spans|going)(?:\s+(?:from|between))?|from|between)"
+    r"\s*:?\s+", re.IGNORECASE)
+
+
+_NAME_WORD = re.compile(r"[^\W\d_][\w-]*")
+
+
 def _untied(block: _Block, number: _Number, sentence_start: int) -> Claim:
     """A measurement the text does not tie to a metric: shown, never judged."""
     text = block.text
-    words = re.findall(r"[^\W\d_][\w-]*", text[max(sentence_start, number.start - 40):
-                                               number.start])
+    words = _NAME_WORD.findall(text[max(sentence_start, number.start - 40):number.start])
     name = " ".join(words[-3:])
     return Claim(line=block.at(number.start), text=_snippet(
         text[max(sentence_start, number.start - 30):number.end]), kind="metric", subject="",
@@ -1492,15 +1929,22 @@ def _range_end(previous: Claim, block: _Block, number: _Number) -> Claim:
     )
 
 
+_STAT_WORD = re.compile(rf"(?<![\w]){_STAT_RE}(?![\w])", re.IGNORECASE)
+_PERCENTILE = re.compile(r"p\d\d")
+_STAT_STEMS = (("средн", "mean"), ("медиан", "median"), ("максимал", "max"), ("минимал", "min"))
+
+
 def _stat_near(text: str, start: int, end: int) -> str:
-    match = None
-    for match in re.finditer(rf"(?<![\w]){_STAT_RE}(?![\w])", text[start:end], re.IGNORECASE):
-        pass
-    if match is None:
+    found = list(_STAT_WORD.finditer(text, start, end))
+    if not found:
         return ""
-    word = match.group(0).lower()
-    if re.fullmatch(r"p\d\d", word):
+    word = found[-1].group(0).lower()
+    if _PERCENTILE.fullmatch(word):
         return word
+    # "средняя задержка", "максимальная": the Russian forms decline; their stem names the one.
+    for stem, statistic in _STAT_STEMS:
+        if word.startswith(stem):
+            return statistic
     return _STAT_NORMAL.get(word, word)
 
 
@@ -1513,21 +1957,25 @@ _MISSING_AFTER = re.compile(
     r"отсутству\w*|fehlt)",
     re.IGNORECASE)
 _MISSING_BEFORE = re.compile(
-    r"(?:\bmissing|\babsent|\bno\s+(?:such\s+)?(?:file|folder|directory)(?:\s+(?:named|called))?|"
-    r"\bthere\s+is\s+no|\bwithout\s+(?:a|any)|\blacks?\s+(?:a|any)?|отсутству\w*)\W{0,3}\s*"
+    r"(?:\b(?:missing|absent|no\s+(?:such\s+)?(?:file|folder|directory)(?:\s+(?:named|called))?|"
+    r"there\s+is\s+no|without\s+(?:a|any)|lacks?\s+(?:a|any)?)|отсутству\w*)\W{0,3}\s*"
     r"(?:file|folder|directory)?\s*:?\s*$",
     re.IGNORECASE)
 
 
 def _path_claims(block: _Block, out: list[Claim]) -> None:
     text = block.text
+    # A table row is read as one sentence per cell, each naming the row: its path once.
+    named: set[tuple[int, str]] = set()
     for index, (start, end, path) in enumerate(block.paths):
-        if index in block.used_paths:
+        line = block.at(start)
+        if index in block.used_paths or (line, path) in named:
             continue
+        named.add((line, path))
         after = text[end:end + 60]
         before = text[max(0, start - 40):start]
         missing = bool(_MISSING_AFTER.match(after) or _MISSING_BEFORE.search(before))
-        out.append(Claim(line=block.at(start), text=path, kind="path.missing" if missing
+        out.append(Claim(line=line, text=path, kind="path.missing" if missing
                          else "path.exists", subject=path, section=block.section))
 
 
@@ -1541,11 +1989,14 @@ _COUNT_HEADER = re.compile(rf"^(?:count|files|file count|number(?: of files)?|#|
 _SHARE_HEADER = re.compile(r"^(?:share|percent(?:age)?|%|% of files|fraction|доля)$", re.I)
 
 
+_CELL_BREAK = re.compile(r"(?<!\\)\|")
+
+
 def _cells(line: str) -> list[str]:
     match = _TABLE_ROW.match(line)
     if not match:
         return []
-    return [c.strip() for c in re.split(r"(?<!\\)\|", match.group(1))]
+    return [c.strip() for c in _CELL_BREAK.split(match.group(1))]
 
 
 def _table_sentences(lines: Sequence[tuple[int, str]]) -> dict[int, str]:
@@ -1553,7 +2004,8 @@ def _table_sentences(lines: Sequence[tuple[int, str]]) -> dict[int, str]:
     rewritten: dict[int, str] = {}
     index = 0
     while index < len(lines):
-        if not _TABLE_ROW.match(lines[index][1]):
+        # A row starts "|" once the spaces are stripped: only such lines are matched.
+        if not (lines[index][1].lstrip().startswith("|") and _TABLE_ROW.match(lines[index][1])):
             index += 1
             continue
         block: list[tuple[int, str]] = []
@@ -1582,7 +2034,7 @@ def _row_sentence(header: list[str] | None, cells: list[str]) -> str:
     label = cells[0]
     if len(cells) == 2:
         second = header[1] if header and len(header) > 1 else ""
-        if _COUNT_HEADER.match(second) and not re.search(_FILEW, label, re.I):
+        if _COUNT_HEADER.match(second) and not _FILE_WORD.search(label):
             return f"{label} files: {cells[1]}"
         if _SHARE_HEADER.match(second):
             return f"{label} files: {cells[1].rstrip('%').strip()}%"
@@ -1593,10 +2045,10 @@ def _row_sentence(header: list[str] | None, cells: list[str]) -> str:
     parts: list[str] = []
     for position, cell in enumerate(cells[1:], start=1):
         column = header[position] if position < len(header) else ""
-        if not cell or not re.search(r"\d", cell):
+        if not cell or not _DIGIT.search(cell):
             continue
         if _COUNT_HEADER.match(column):
-            name = label if re.search(_FILEW, label, re.I) else f"{label} files"
+            name = label if _FILE_WORD.search(label) else f"{label} files"
             parts.append(f"{name}: {cell}")
         elif _SHARE_HEADER.match(column):
             parts.append(f"{label} files: {cell.rstrip('%').strip()}%")
@@ -1633,9 +2085,10 @@ def _language_claims(lines: Sequence[tuple[int, str]], out: list[Claim]) -> None
             current.clear()
 
     for number, text in lines:
-        if not text.strip() or _HEADING_MARKER.match(text):
+        heading = _HEADING_MARKER.match(text) if "#" in text else None
+        if not text.strip() or heading:
             close()
-            if _HEADING_MARKER.match(text):
+            if heading:
                 current.append((number, text))
                 close()
             continue
@@ -1643,7 +2096,7 @@ def _language_claims(lines: Sequence[tuple[int, str]], out: list[Claim]) -> None
     close()
     runs: list[tuple[int, str, str]] = []
     for first, body, language in blocks:
-        if language == "und" or runs and runs[-1][2] == language:
+        if language == "und" or (runs and runs[-1][2] == language):
             continue
         runs.append((first, body, language))
     if not runs:
@@ -1709,8 +2162,8 @@ def extract_claims(
                 continue
             if key == "metrics":
                 for number, text in lines:
-                    if _TABLE_ROW.match(text) and not _TABLE_RULE.match(text) and re.search(
-                            r"\d", text):
+                    if _TABLE_ROW.match(text) and not _TABLE_RULE.match(text) and _DIGIT.search(
+                            text):
                         out.append(Claim(line=number, text=_snippet(_clean(text)),
                                          kind="harness.metrics", section=key))
                 continue
@@ -1740,7 +2193,11 @@ def _blocks(lines: Sequence[tuple[int, str]], section: str) -> list[_Block]:
     in_comment = False
 
     def flush() -> None:
-        if pending:
+        if len(pending) == 1:  # most blocks are one line
+            number, text = pending[0]
+            blocks.append(_Block([(0, number)], text, _clean(text), section))
+            pending.clear()
+        elif pending:
             starts: list[tuple[int, int]] = []
             parts: list[str] = []
             offset = 0
@@ -1754,7 +2211,7 @@ def _blocks(lines: Sequence[tuple[int, str]], section: str) -> list[_Block]:
                                       else "\n")
             original = parts[0]
             cleaned = _clean(parts[0])
-            for separator, part in zip(separators, parts[1:]):
+            for separator, part in zip(separators, parts[1:], strict=True):
                 original += separator + part
                 cleaned += separator + _clean(part)
             blocks.append(_Block(starts, original, cleaned, section))
@@ -1775,12 +2232,15 @@ def _blocks(lines: Sequence[tuple[int, str]], section: str) -> list[_Block]:
                 pending.append((number, tables[number]))
                 flush()
             continue
-        starts_item = bool(_LIST_MARKER.match(raw) or _HEADING_MARKER.match(raw) or
-                           _BOLD_LINE.match(raw) or stripped.startswith(("```", ">")))
-        if starts_item:
+        # A heading starts "#" once the spaces are stripped, a bold line "**": only those are
+        # matched.
+        stands_alone = bool(
+            (stripped.startswith("#") and _HEADING_MARKER.match(raw)) or
+            (stripped.startswith("**") and _BOLD_LINE.match(raw)) or stripped.startswith("```"))
+        if stands_alone or _LIST_MARKER.match(raw) or stripped.startswith(">"):
             flush()
         pending.append((number, raw))
-        if _HEADING_MARKER.match(raw) or _BOLD_LINE.match(raw) or stripped.startswith("```"):
+        if stands_alone:
             flush()
     flush()
     return blocks
@@ -1795,36 +2255,93 @@ _CONTINUING_END = re.compile(
 def _continues(previous: str, following: str) -> bool:
     """Whether a line break sits inside a sentence (wrapped prose), not between statements."""
     first = following.lstrip()[:1]
-    return bool(first) and (first.islower() or first in "`(\"'") or bool(
+    return (bool(first) and (first.islower() or first in "`(\"'")) or bool(
         _CONTINUING_END.search(previous))
 
 
 def _extract_block(block: _Block, hints: Hints, out: list[Claim]) -> None:
     _find_paths(block, hints)
-    _find_dates(block)
-    _time_claims(block, out)
-    numbers = _numbers(block)
+    # Every date and every number but a spelled-out one has a digit; most lines of prose have
+    # none, and the date and metric patterns are the costly ones.
+    digits = _DIGIT.search(block.text) is not None
+    if digits:
+        _find_dates(block)
+    if block.dates or block.paths:
+        _time_claims(block, out)
+    numbers = _numbers(block, digits)
+    _range_claims(block, numbers, hints, out)
     remaining: list[_Number] = []
+    sized: tuple[_Number, Claim] | None = None
     for number in numbers:
         if not block.free(number.start, number.end):
             continue
-        claim = _size_claim(block, number) or _count_claim(block, number, hints)
+        claim = _size_claim(block, number, hints) or _count_claim(block, number, hints)
+        if claim is None and sized is not None and number.unit in _SIZE_UNITS and (
+                _SIZE_RESTATED.fullmatch(block.text, sized[0].end, number.start)):
+            # "6593 bytes or 8004 MB", "41 KB (0.04 MB)": the same size, said again.
+            claim = replace(sized[1], line=block.at(number.start), value=number.value,
+                            unit=number.unit, decimals=number.decimals,
+                            text=_snippet(block.text[number.start:number.end]))
         if claim is None:
             remaining.append(number)
             continue
+        if claim.kind.startswith("size"):
+            sized = (number, claim)
         out.append(claim)
         block.taken.append((number.start, number.end))
-        _mark_subject_paths(block, claim, number)
+        _mark_subject_paths(block, claim, number, hints)
     _no_files_claims(block, hints, out)
     _metric_claims(block, [n for n in remaining if not n.words], hints, out)
     _path_claims(block, out)
 
 
-def _mark_subject_paths(block: _Block, claim: Claim, number: _Number) -> None:
-    """A path that names what a count counts is checked by that count, not twice."""
+_COUNT_RANGE_GAP = re.compile(r"\s*(?:[-–—]|to|through|until)\s*|\s+and\s+", re.IGNORECASE)
+_RANGE_OPENER = re.compile(r"\b(?:between|from)\s+$", re.IGNORECASE)
+
+
+def _range_claims(block: _Block, numbers: Sequence[_Number], hints: Hints,
+                  out: list[Claim]) -> None:
+    """ "between 90 and 110 files", "40–45 KB": a count or size range, as two bounds.
+
+    Read one number at a time, the first end has no files or unit of its own and the second
+    is judged alone, so a true range would be contradicted by its upper end. The range is read
+    as one number spanning both ends (so the words around it name what it counts), then split
+    into "at least" the first end and "at most" the second.
+    """
+    for low, high in itertools.pairwise(numbers):
+        if not (block.free(low.start, low.end) and block.free(high.start, high.end)):
+            continue
+        gap = block.text[low.end:high.start]
+        if not _COUNT_RANGE_GAP.fullmatch(gap) or low.unit not in ("", high.unit):
+            continue
+        opener = _RANGE_OPENER.search(block.text, max(0, low.start - 12), low.start)
+        if gap.strip().lower() == "and" and opener is None:
+            continue  # "47 JSON and 29 CSV files" lists two counts; "between" makes a range
+        if low.value > high.value or low.words != high.words:
+            continue
+        start = opener.start() if opener is not None else low.start
+        whole = _Number(start, high.end, high.value, high.decimals, high.unit)
+        claim = _size_claim(block, whole, hints) or _count_claim(block, whole, hints)
+        if claim is None or claim.qualifier in ("over", "under", "at least", "at most"):
+            continue
+        out.append(replace(claim, line=block.at(low.start), value=low.value,
+                           decimals=low.decimals, qualifier="at least"))
+        out.append(replace(claim, qualifier="at most"))
+        block.taken.extend(((low.start, low.end), (high.start, high.end)))
+
+
+def _mark_subject_paths(block: _Block, claim: Claim, number: _Number, hints: Hints) -> None:
+    """A path that names what a count counts is checked by that count, not twice.
+
+    Except a folder the corpus does not have: "the `data/` folder holds 12 files" names a
+    folder that is not there, which is a claim of its own besides the wrong count.
+    """
     if not claim.kind.startswith("count") or not claim.subject:
         return
     subject = claim.subject.strip("/").lower()
+    if claim.kind == "count.folder" and subject not in hints.folders and subject.rsplit(
+            "/", 1)[-1] not in hints.folders:
+        return
     for index, (start, end, path) in enumerate(block.paths):
         clean = path.strip("/").lower()
         near = abs(number.start - end) < 40 or abs(start - number.end) < 40

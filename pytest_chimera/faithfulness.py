@@ -23,14 +23,15 @@ from __future__ import annotations
 import bisect
 import fnmatch
 import math
+import operator
 import re
 import statistics
 import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple
 
 from .claims import (
     KIND_LABEL,
@@ -212,13 +213,26 @@ def _own(claim: Claim) -> bool:
 # -- the index -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):
+    """A value or statistic the corpus holds. A named tuple: an index holds thousands, and
+    building them is most of what an index costs, so the words are put together on demand."""
+
     value: float  # in the group's canonical unit (seconds for times)
-    where: str  # "csv_data/x.csv column ttft_s (mean)"
+    source: str  # "csv_data/x.csv column ttft_s", or "all ttft values"
+    statistic: str  # "" for a value as the file holds it, else "mean", "p95" ...
     name: str  # the series name as the corpus writes it
-    slack: float  # the rounding of the value itself
-    shown: str  # the value as the corpus has it, in its own unit: "88.6 ms"
+    own: float  # the value in its own unit, as the corpus has it
+    own_unit: str  # that unit ("ms", "s") for times, else ""
+
+    @property
+    def where(self) -> str:
+        """``"csv_data/x.csv column ttft_s (mean)"``."""
+        return f"{self.source} ({self.statistic})" if self.statistic else self.source
+
+    @property
+    def shown(self) -> str:
+        """The value as the corpus has it, in its own unit: ``"88.6 ms"``."""
+        return _shown(self.own, self.own_unit)
 
 
 @dataclass(frozen=True)
@@ -232,7 +246,6 @@ class _Pool:
     unit: str  # canonical unit: "s" for times, else the group's own
     minimum: float
     maximum: float
-    max_slack: float
 
     def near(self, value: float, tolerance: float) -> _Candidate | None:
         return self._near(value, tolerance, raw_only=False)
@@ -241,18 +254,30 @@ class _Pool:
         return self._near(value, tolerance, raw_only=True)
 
     def _near(self, value: float, tolerance: float, *, raw_only: bool) -> _Candidate | None:
-        reach = tolerance + self.max_slack + 1e-9 * max(1.0, abs(value))
-        low = bisect.bisect_left(self.values, value - reach)
-        high = bisect.bisect_right(self.values, value + reach)
+        allowed = tolerance + 1e-9 * max(1.0, abs(value))
+        low = bisect.bisect_left(self.values, value - allowed)
+        high = bisect.bisect_right(self.values, value + allowed)
         best: _Candidate | None = None
         for candidate in self.candidates[low:high]:
-            if raw_only and candidate.where.endswith(")"):
+            if raw_only and candidate.statistic:
                 continue
-            allowed = max(tolerance, candidate.slack) + 1e-9 * max(1.0, abs(value))
             distance = abs(candidate.value - value)
             if distance <= allowed and (best is None or distance < abs(best.value - value)):
                 best = candidate
         return best
+
+    def written(self, number: float) -> _Candidate | None:
+        """A value the corpus writes as ``number`` in its own unit: 88.6 under "TTFT (ms)"."""
+        near = 1e-9 * max(1.0, abs(number))
+        for factor in _OWN_FACTORS:
+            scaled = number * factor
+            reach = 1e-9 * max(1.0, abs(scaled))
+            low = bisect.bisect_left(self.values, scaled - reach)
+            high = bisect.bisect_right(self.values, scaled + reach)
+            for candidate in self.candidates[low:high]:
+                if not candidate.statistic and abs(candidate.own - number) <= near:
+                    return candidate
+        return None
 
 
 @dataclass(frozen=True)
@@ -271,6 +296,10 @@ class InventoryIndex:
     pools: dict[str, _Pool]
     latest: dict[str, FileRecord]  # "" for all files, else per kind
     earliest: dict[str, FileRecord]
+    suffix_paths: dict[str, str] = field(default_factory=dict)  # suffix → first full path
+    # Answers already worked out: a report states the same count in its summary, its table
+    # and its bullets, and every report of a session is checked against the same index.
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
     @staticmethod
     def of(inventory: FileInventory) -> InventoryIndex:
@@ -285,8 +314,13 @@ class InventoryIndex:
         return index
 
     def files_of(self, kinds: Sequence[str]) -> list[int]:
-        files = self.inventory.files
-        return [i for i, f in enumerate(files) if not kinds or f.kind in kinds]
+        key = ("files_of", *kinds)
+        chosen = self.memo.get(key)
+        if chosen is None:
+            files = self.inventory.files
+            chosen = self.memo[key] = tuple(i for i, f in enumerate(files)
+                                            if not kinds or f.kind in kinds)
+        return list(chosen)
 
 
 _CACHE: dict[int, tuple[weakref.ref[FileInventory], InventoryIndex]] = {}
@@ -299,18 +333,22 @@ def _build_index(inventory: FileInventory) -> InventoryIndex:
         folder_names[folder.rsplit("/", 1)[-1].lower()].append(folder)
         folder_names[folder.lower()].append(folder)
     suffixes: dict[str, str] = {}
+    suffix_paths: dict[str, str] = {}
     full: dict[str, str] = {}
     for path, what in [(f.path, "file") for f in inventory.files] + [(f, "folder")
                                                                      for f in folders]:
-        parts = path.lower().split("/")
-        full[path.lower()] = what
+        lower = path.lower()
+        parts = lower.split("/")
+        full[lower] = what
         for start in range(len(parts)):
-            suffixes.setdefault("/".join(parts[start:]), what)
+            suffix = "/".join(parts[start:])
+            suffixes.setdefault(suffix, what)
+            suffix_paths.setdefault(suffix, lower)
     file_tokens = tuple(frozenset(name_tokens(_stem(f.name))) for f in inventory.files)
     path_tokens = tuple(frozenset(name_tokens(f.path)) for f in inventory.files)
     tokens: set[str] = set()
     stems: set[str] = set()
-    for record, found in zip(inventory.files, file_tokens):
+    for record, found in zip(inventory.files, file_tokens, strict=True):
         tokens.update(found)
         stems.add(_stem(record.name).lower())
     hints = Hints(
@@ -337,6 +375,7 @@ def _build_index(inventory: FileInventory) -> InventoryIndex:
         folder_names={k: tuple(v) for k, v in folder_names.items()},
         path_suffixes=suffixes,
         full_paths=full,
+        suffix_paths=suffix_paths,
         file_tokens=file_tokens,
         path_tokens=path_tokens,
         pools=_build_pools(inventory.series),
@@ -363,20 +402,27 @@ def _percentile(sorted_values: Sequence[float], share: float) -> list[float]:
 
 
 def _statistics(values: Sequence[float]) -> list[tuple[str, float]]:
+    # statistics.stdev works in exact fractions: a hundred times slower than this two-pass
+    # sum, which is within a few ulps of it, far inside the rounding of any written number.
     ordered = sorted(values)
+    n = len(ordered)
+    mean = math.fsum(ordered) / n
+    middle = n // 2
+    median = ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2
     out: list[tuple[str, float]] = [
-        ("mean", statistics.fmean(ordered)), ("median", statistics.median(ordered)),
-        ("min", ordered[0]), ("max", ordered[-1]),
+        ("mean", mean), ("median", median), ("min", ordered[0]), ("max", ordered[-1]),
     ]
     for label, share in (("p90", 0.90), ("p95", 0.95), ("p99", 0.99)):
         out.extend((label, v) for v in _percentile(ordered, share))
-    if len(ordered) >= 2:
-        out.append(("stddev", statistics.stdev(ordered)))
-        out.append(("stddev", statistics.pstdev(ordered)))
+    if n >= 2:
+        squares = math.fsum((v - mean) ** 2 for v in ordered)
+        out.append(("stddev", math.sqrt(squares / (n - 1))))
+        out.append(("stddev", math.sqrt(squares / n)))
     return out
 
 
 _TO_SECONDS = {"s": 1.0, "ms": 0.001, "min": 60.0, "h": 3600.0}
+_OWN_FACTORS = tuple(sorted(set(_TO_SECONDS.values())))
 
 
 def _shown(value: float, unit: str) -> str:
@@ -399,39 +445,45 @@ def _build_pools(series: Iterable[MetricSeries]) -> dict[str, _Pool]:
             units.setdefault(group, unit)
         where = f"{one.path} {one.location}"
         own_unit = unit if group in _TIME_GROUPS else ""
-        names[group].add(one.name)
+        name = one.name
+        names[group].add(name)
+        candidates = grouped[group]
+        scaled_values = [value * factor for value in one.values] if factor != 1.0 else list(
+            one.values)
+        raw[group].extend(scaled_values)
+        # A corpus value is taken as exact, the claim's digits set the tolerance (a CSV "0.1"
+        # was most likely 0.100 before its trailing zeros were dropped). Each value once.
         seen: set[float] = set()
-        for value in one.values:
-            scaled = value * factor
-            raw[group].append(scaled)
-            if scaled in seen:
-                continue
-            seen.add(scaled)
-            # The claim's digits set the tolerance; a corpus value is taken as exact (a CSV
-            # "0.1" was most likely 0.100 before its trailing zeros were dropped).
-            grouped[group].append(_Candidate(scaled, where, one.name, 0.0,
-                                             _shown(value, own_unit)))
+        for value, scaled in zip(one.values, scaled_values, strict=True):
+            if scaled not in seen:
+                seen.add(scaled)
+                candidates.append(_new(_Candidate, (scaled, where, "", name, value, own_unit)))
         if one.complete and one.count >= 2:
-            for label, value in _statistics(one.values):
-                grouped[group].append(_Candidate(value * factor, f"{where} ({label})", one.name,
-                                                 0.0, _shown(value, own_unit)))
+            candidates.extend(
+                _new(_Candidate, (value * factor, where, label, name, value, own_unit))
+                for label, value in _statistics(one.values))
     for group, values in raw.items():
         if len(values) >= 2:
-            for label, value in _statistics(values):
-                grouped[group].append(_Candidate(
-                    value, f"all {group} values ({label})", group, 0.0,
-                    _shown(value, "s" if group in _TIME_GROUPS else "")))
+            unit = "s" if group in _TIME_GROUPS else ""
+            source = f"all {group} values"
+            grouped[group].extend(_new(_Candidate, (value, source, label, group, value, unit))
+                                  for label, value in _statistics(values))
     pools: dict[str, _Pool] = {}
     for group, candidates in grouped.items():
-        candidates.sort(key=lambda c: c.value)
-        values = [c.value for c in candidates]
+        candidates.sort(key=_VALUE)
+        values = raw[group]
         pools[group] = _Pool(
-            group=group, values=tuple(values), candidates=tuple(candidates),
+            group=group, values=tuple(map(_VALUE, candidates)), candidates=tuple(candidates),
             names=tuple(sorted(names[group])), unit=units.get(group, ""),
-            minimum=min(raw[group]), maximum=max(raw[group]),
-            max_slack=max(c.slack for c in candidates),
+            minimum=min(values), maximum=max(values),
         )
     return pools
+
+
+# tuple.__new__ builds a _Candidate without the Python-level __new__ a NamedTuple has: an index
+# holds thousands of them.
+_new = tuple.__new__
+_VALUE = operator.itemgetter(0)
 
 
 _TIME_GROUPS = frozenset({"ttft", "prompt_eval", "load", "eval", "latency", "wall", "compile",
@@ -493,7 +545,7 @@ class _Context:
     run_date: datetime | None
     expected: _ExpectedHarness | None
     language: str
-    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 def _expected_harness(run_record: dict[str, Any]) -> _ExpectedHarness:
@@ -621,6 +673,16 @@ def _relative(path: str, index: InventoryIndex) -> str:
 
 def _count_candidates(claim: Claim, index: InventoryIndex) -> tuple[list[tuple[int, str]], str]:
     """Every reading of a count claim as (count, description); or ([], why not checkable)."""
+    key = ("count", claim.kind, claim.filters)
+    known = index.memo.get(key)
+    if known is None:
+        found, why = _work_out_count_candidates(claim, index)
+        known = index.memo[key] = (tuple(found), why)
+    return list(known[0]), known[1]
+
+
+def _work_out_count_candidates(claim: Claim, index: InventoryIndex
+                               ) -> tuple[list[tuple[int, str]], str]:
     filters = _filters(claim)
     inventory = index.inventory
     if "unresolved" in filters:
@@ -640,13 +702,13 @@ def _count_candidates(claim: Claim, index: InventoryIndex) -> tuple[list[tuple[i
     if claim.kind == "count.problems":
         problems = inventory.problems
         chosen = [p for p in problems if _problem_matches(p.reason, filters["problems"][0])]
-        out = [(len(problems), f"{len(problems)} files could not be read fully")]
+        readings = [(len(problems), f"{len(problems)} files could not be read fully")]
         if chosen and len(chosen) != len(problems):
-            out.append((len(chosen), f"{len(chosen)} {filters['problems'][0]} files"))
+            readings.append((len(chosen), f"{len(chosen)} {filters['problems'][0]} files"))
         if kinds:
             typed = [p for p in problems if _kind_of_path(p.path, index) in kinds]
-            out.append((len(typed), f"{len(typed)} unreadable {label}"))
-        return out, ""
+            readings.append((len(typed), f"{len(typed)} unreadable {label}"))
+        return readings, ""
     out: list[tuple[int, str]] = []
     pool = selected
     if "other" in kinds and len(kinds) == 1:
@@ -774,31 +836,89 @@ def _human_size(size: float) -> str:
 
 def _check_size(claim: Claim, context: _Context) -> Verdict:
     index = context.index
-    kinds = _filters(claim).get("kind", [])
+    filters = _filters(claim)
+    kinds = filters.get("kind", [])
     chosen = [index.inventory.files[i] for i in index.files_of(kinds)]
     label = " ".join(KIND_LABEL.get(k, k) for k in kinds)
     if not chosen:
         return Verdict(claim, CONTRADICTED, f"the corpus has no {label} files",
                        f"the corpus has no {label} files")
-    total = sum(f.size for f in chosen)
-    if claim.kind == "size.average":
-        actual = total / len(chosen)
-        truth = f"the average {label + ' ' if label else ''}file size is {_human_size(actual)}"
-    else:
-        actual = float(total)
-        truth = f"the {label + ' ' if label else ''}files total {_human_size(actual)}"
+    # Which files: the whole corpus, or those in the folder the text names (inside it at
+    # any depth, or right in it).
+    groups: list[tuple[str, list[FileRecord]]] = [("", chosen)]
+    if "folder" in filters:
+        folders = _resolve_folder(filters["folder"][0], index)
+        if not folders:
+            truth = f"the corpus has no folder {filters['folder'][0]}"
+            return Verdict(claim, CONTRADICTED, truth, truth)
+        groups = []
+        for folder in folders:
+            prefix = folder + "/" if folder else ""
+            inside = [f for f in chosen if f.path.startswith(prefix)]
+            groups.append((folder or "the corpus root", inside))
+            direct = [f for f in inside if f.folder == folder]
+            if len(direct) != len(inside):
+                groups.append((f"{folder or 'the corpus root'} (directly)", direct))
     value = claim.value if claim.value is not None else 0.0
     factors = _SIZE_FACTORS.get(claim.unit)
+    if claim.kind == "size.file":
+        return _check_file_size(claim, [f for _, files in groups[:1] for f in files], label,
+                                filters.get("extreme", [""])[0], value, factors)
+    first_truth = ""
+    for where, files in groups:
+        total = sum(f.size for f in files)
+        of = f" in {where}" if where else ""
+        if claim.kind == "size.average":
+            actual = total / len(files) if files else 0.0
+            truth = (f"the average {label + ' ' if label else ''}file size{of} is "
+                     f"{_human_size(actual)}")
+        else:
+            actual = float(total)
+            truth = f"the {label + ' ' if label else ''}files{of} total {_human_size(actual)}"
+        first_truth = first_truth or truth
+        if factors is None:
+            continue
+        for factor in factors:
+            scaled = Claim(line=claim.line, text=claim.text, kind=claim.kind,
+                           value=value * factor, decimals=claim.decimals,
+                           qualifier=claim.qualifier)
+            if _matches(value * factor, actual, scaled) or _size_close(
+                    value, claim, actual, factor):
+                return Verdict(claim, SUPPORTED, truth, truth)
+    if factors is None:
+        return Verdict(claim, UNVERIFIABLE, first_truth,
+                       f"no size unit to compare with ({first_truth})")
+    return Verdict(claim, CONTRADICTED, first_truth, first_truth)
+
+
+def _check_file_size(claim: Claim, files: list[FileRecord], label: str, extreme: str,
+                     value: float, factors: tuple[int, ...] | None) -> Verdict:
+    """One file's size: the largest or smallest when the text says so, else any file's."""
+    kind = f"{label} " if label else ""
+    if not files:
+        truth = f"there are no {kind}files there"
+        return Verdict(claim, CONTRADICTED, truth, truth)
+    largest = max(files, key=lambda f: (f.size, f.path))
+    smallest = min(files, key=lambda f: (f.size, f.path))
+    if extreme:
+        chosen = largest if extreme == "largest" else smallest
+        candidates = [chosen]
+        truth = f"the {extreme} {kind}file is {chosen.path}, {_human_size(chosen.size)}"
+    else:
+        candidates = files
+        truth = (f"no {kind}file is that size: {kind}files range from "
+                 f"{_human_size(smallest.size)} to {_human_size(largest.size)}")
     if factors is None:
         return Verdict(claim, UNVERIFIABLE, truth, f"no size unit to compare with ({truth})")
-    for factor in factors:
-        scaled = Claim(line=claim.line, text=claim.text, kind=claim.kind,
-                       value=value * factor, decimals=claim.decimals,
-                       qualifier=claim.qualifier)
-        tolerance_claim = scaled
-        if _matches(value * factor, actual, tolerance_claim) or _size_close(
-                value, claim, actual, factor):
-            return Verdict(claim, SUPPORTED, truth, truth)
+    for record in candidates:
+        for factor in factors:
+            scaled = Claim(line=claim.line, text=claim.text, kind=claim.kind,
+                           value=value * factor, decimals=claim.decimals,
+                           qualifier=claim.qualifier)
+            if _matches(value * factor, record.size, scaled) or _size_close(
+                    value, claim, record.size, factor):
+                found = truth if extreme else f"{record.path} is {_human_size(record.size)}"
+                return Verdict(claim, SUPPORTED, found, found)
     return Verdict(claim, CONTRADICTED, truth, truth)
 
 
@@ -828,7 +948,7 @@ def _parse_moment(text: str) -> datetime | None:
 def _date_matches(claim_iso: str, precision: str, moment: datetime) -> bool:
     """Whether a written date or time can denote ``moment`` (any zone when none is given)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     if precision == "month":
         wanted = claim_iso[:7]
         return any((moment + shift).strftime("%Y-%m") == wanted
@@ -840,7 +960,7 @@ def _date_matches(claim_iso: str, precision: str, moment: datetime) -> bool:
     slack = timedelta(seconds=59 if precision == "minute" else 1)
     if written.tzinfo is not None:
         return abs(written - moment) <= slack
-    local = written.replace(tzinfo=timezone.utc)
+    local = written.replace(tzinfo=UTC)
     offset = local - moment
     if not _ZONE_EARLIEST - slack <= offset <= _ZONE_LATEST + slack:
         return False
@@ -851,7 +971,7 @@ def _date_matches(claim_iso: str, precision: str, moment: datetime) -> bool:
 
 
 def _describe_moment(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _check_time(claim: Claim, context: _Context) -> Verdict:
@@ -884,7 +1004,7 @@ def _check_time(claim: Claim, context: _Context) -> Verdict:
     if period is not None and not kinds:
         # "The latest benchmark ran on ..." speaks of the data, not of file times.
         day = period[1] if latest else period[0]
-        noon = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+        noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
         if claim.unit in ("date", "month") and _date_matches(claim.when, claim.unit, noon):
             data_truth = f"the {word} date in the data is {day.isoformat()}"
             return Verdict(claim, SUPPORTED, data_truth, data_truth)
@@ -922,7 +1042,7 @@ def _claim_start(claim: Claim) -> datetime | None:
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment
 
 
@@ -991,8 +1111,7 @@ def _path_exists(path: str, index: InventoryIndex) -> tuple[bool | None, str]:
         return False, f"no file matches {path}"
     if clean in index.path_suffixes:
         what = index.path_suffixes[clean]
-        full = [p for p in index.full_paths if p == clean or p.endswith("/" + clean)]
-        return True, f"{what} {full[0] if full else clean}"
+        return True, f"{what} {index.suffix_paths.get(clean, clean)}"
     parts = clean.split("/")
     for start in range(1, len(parts)):
         tail = "/".join(parts[start:])
@@ -1113,13 +1232,14 @@ def _misattributed(claim: Claim, groups: Sequence[str],
         if group in _TIME_GROUPS and claim.unit not in _TO_SECONDS:
             # "Throughput 0.415 tok/s" where 0.415 is a TTFT in seconds.
             readings.append((value, claim.tolerance, 1))
-        for reading, _tolerance, rank in readings:
-            candidate = pool.near_raw(reading, 1e-9 * max(1.0, abs(reading)))
-            if candidate is None:
-                continue
-            score = rank
-            if best is None or score < best[0]:
-                best = (score, candidate)
+        found = [(rank, pool.near_raw(reading, 1e-9 * max(1.0, abs(reading))))
+                 for reading, _tolerance, rank in readings]
+        if group in _TIME_GROUPS and claim.unit not in _TO_SECONDS:
+            # "Throughput 88.6 tok/s" where 88.6 is written under "TTFT (ms)".
+            found.append((1, pool.written(value)))
+        for rank, candidate in found:
+            if candidate is not None and (best is None or rank < best[0]):
+                best = (rank, candidate)
     return best[1] if best else None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 import unicodedata
 from collections import Counter
 
@@ -36,6 +37,10 @@ for _lang, _words in _WORD_SETS.items():
     for _word in _words:
         _WORD_LANGUAGES[_word] = (*_WORD_LANGUAGES.get(_word, ()), _lang)
 _TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
+_ASCII_LETTERS = string.ascii_letters.encode("ascii")
+# Every byte but an ASCII letter to a space.
+_ASCII_LETTERS_ONLY = bytes(code if chr(code) in string.ascii_letters else ord(" ")
+                            for code in range(256))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -51,6 +56,12 @@ def script_of(char: str) -> str:
 
 def detect_language(text: str) -> str:
     """An ISO 639-1 code, or "und" when the text has too few letters to say."""
+    if text.isascii():
+        # Most report paragraphs are plain ASCII: their letters are a-z and A-Z, all of the
+        # Latin script, so the script count below would only confirm Latin. Counting them is
+        # one C call: the length the letters take away.
+        letters = len(text) - len(text.encode("ascii").translate(None, _ASCII_LETTERS))
+        return "und" if letters < 20 else _latin_language(text)
     # Every report line passes through here: count each distinct character once (Counter
     # runs in C) and name the script of those few, instead of asking unicodedata per letter.
     scripts: Counter[str] = Counter()
@@ -68,12 +79,32 @@ def detect_language(text: str) -> str:
         # Mostly non-Latin letters split across scripts; name the largest non-Latin one.
         other = next(s for s, _ in scripts.most_common() if s != "LATIN")
         return _SCRIPT_LANGUAGE.get(other, other.lower())
+    return _latin_language(text)
+
+
+def letter_runs(text: str) -> list[str]:
+    """The runs of letters of ``text`` in order, as ``_TOKEN.findall`` finds them."""
+    if text.isascii():
+        # In ASCII the letters are a-z and A-Z: the same runs, split in C.
+        return text.encode("ascii").translate(_ASCII_LETTERS_ONLY).decode("ascii").split()
+    return _TOKEN.findall(text)
+
+
+def _latin_language(text: str) -> str:
+    """The language whose function words the text uses most, or "und" below three."""
     hits = dict.fromkeys(_WORD_SETS, 0)
-    for token in _TOKEN.findall(text.lower()):
-        for lang in _WORD_LANGUAGES.get(token, ()):
-            hits[lang] += 1
-    best = max(hits, key=lambda lang: (hits[lang], lang == "en"))
-    if hits[best] < 3:
+    tokens = letter_runs(text.lower())
+    # Only the function words among the distinct words, each counted in C.
+    for token in _WORD_LANGUAGES.keys() & set(tokens):
+        times = tokens.count(token)
+        for lang in _WORD_LANGUAGES[token]:
+            hits[lang] += times
+    # The most hits; on a tie English, else the language listed first.
+    best, most = "en", hits["en"]
+    for lang, count in hits.items():
+        if count > most:
+            best, most = lang, count
+    if most < 3:
         return "und"
     return best
 

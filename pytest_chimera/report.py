@@ -98,7 +98,8 @@ def words(text: str) -> list[str]:
 
 def split_lines(text: str) -> tuple[str, ...]:
     """The lines of ``text`` as a reader numbers them: broken at \\n, \\r\\n and \\r only."""
-    lines = _LINE_BREAK.split(text)
+    # Most text has no "\r": then a plain split (in C) breaks it at the same places.
+    lines = _LINE_BREAK.split(text) if "\r" in text else text.split("\n")
     if lines[-1] == "":
         lines.pop()  # a final line break ends the last line; it does not start another
     return tuple(lines)
@@ -116,9 +117,15 @@ def parse_report(text: str) -> ParsedReport:
         elif line.strip() == MODEL_END and marked:
             end = number - 1
             break
-    all_sections = _sections(lines, 1, len(lines))
+    all_heads = _headings(lines, 1, len(lines))
+    all_sections = _sections(lines, len(lines), all_heads)
     if marked:
-        model_sections = _sections(lines, start, end)
+        # Where no code block is open at its start (an even number of fence lines before it),
+        # the model's part has the headings the whole document has there.
+        fences = sum(1 for line in lines[:start - 1] if line.lstrip().startswith("```"))
+        model_heads = ([head for head in all_heads if start <= head[0] <= end]
+                       if fences % 2 == 0 else _headings(lines, start, end))
+        model_sections = _sections(lines, end, model_heads)
         harness = tuple(s for s in all_sections if s.line > end or s.line < start)
         harness = tuple(s for s in harness if s.key in HARNESS_SECTIONS)
     else:
@@ -146,8 +153,9 @@ def _header_fields(lines: tuple[str, ...]) -> dict[str, str]:
     return fields
 
 
-def _sections(lines: tuple[str, ...], first: int, last: int) -> tuple[Section, ...]:
-    heads: list[tuple[int, int, str]] = []  # (line, level, title)
+def _headings(lines: tuple[str, ...], first: int, last: int) -> list[tuple[int, int, str]]:
+    """(line, level, title) of each heading from line ``first`` to ``last``."""
+    heads: list[tuple[int, int, str]] = []
     in_code = False
     for number in range(first, last + 1):
         line = lines[number - 1]
@@ -156,13 +164,21 @@ def _sections(lines: tuple[str, ...], first: int, last: int) -> tuple[Section, .
             continue
         if in_code:
             continue
-        match = _HEADING.match(line)
+        # The patterns only look at lines that start as a heading does: most lines do not.
+        match = _HEADING.match(line) if line.startswith("#") else None
         if match and match.group(2):
             heads.append((number, len(match.group(1)), match.group(2)))
             continue
-        bold = _BOLD_HEADING.match(line.strip())
+        stripped = line.strip()
+        bold = _BOLD_HEADING.match(stripped) if stripped.startswith("**") else None
         if bold and len(bold.group(1)) <= 80:
             heads.append((number, 7, bold.group(1)))
+    return heads
+
+
+def _sections(lines: tuple[str, ...], last: int,
+              heads: list[tuple[int, int, str]]) -> tuple[Section, ...]:
+    """The sections of ``heads``, the last one ending at line ``last``."""
     sections: list[Section] = []
     for index, (number, level, title) in enumerate(heads):
         stop = last
