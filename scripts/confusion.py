@@ -8,6 +8,10 @@ recall of "contradicted" — the figures the README quotes.
     python scripts/confusion.py              # matrix and figures
     python scripts/confusion.py --details    # and every disagreement, report:line
     python scripts/confusion.py --corpus DIR # an existing corpus made with the same seed
+    python scripts/confusion.py --subset model  # only the reports the embedded model wrote
+
+A report entry may carry its own "run_date" (else the file's global one applies) and a
+"run_record" (its run's JSON record beside it), against which the harness sections are checked.
 
 A labelled claim matches a checker claim on the same line and of the same kind; a "text"
 (substring of the checker's snippet) or "when" (start of its ISO date) picks among several.
@@ -35,7 +39,10 @@ VERDICTS = ("supported", "contradicted", "unverifiable")
 MISSED = "missed"
 NOT_LABELLED = "(not labelled)"
 
-if str(ROOT) not in sys.path:
+# Run from a checkout where the package is not installed, import it from there. Only then:
+# a test that imports this script must not put the checkout on sys.path, or pytest's inner
+# (pytester) sessions find pytest_chimera imported past their assertion rewriter.
+if importlib.util.find_spec("pytest_chimera") is None:
     sys.path.insert(0, str(ROOT))
 
 from pytest_chimera.faithfulness import FaithfulnessResult, Verdict, verify  # noqa: E402
@@ -123,8 +130,8 @@ def _fits(label: dict[str, Any], verdict: Verdict) -> bool:
         return False
     if "text" in label and label["text"] not in claim.text:
         return False
-    return "when" not in label or claim.when.startswith(label["when"]) and (
-        bool(label["when"]) or not claim.when)
+    return "when" not in label or (claim.when.startswith(label["when"]) and (
+        bool(label["when"]) or not claim.when))
 
 
 def match(labels: Sequence[dict[str, Any]], verdicts: Sequence[Verdict]
@@ -148,15 +155,21 @@ def match(labels: Sequence[dict[str, Any]], verdicts: Sequence[Verdict]
     return pairs, free
 
 
+def _in_subset(report: dict[str, Any], subset: str) -> bool:
+    if subset in ("model", "written"):
+        return str(report.get("source", "written")) == subset
+    return subset == "all" or (subset == "held-out") == bool(report.get("held_out"))
+
+
 def evaluate(corpus: Path, directory: Path = LABELLED, subset: str = "all") -> Evaluation:
-    """Match every labelled report of ``subset`` ("all", "held-out", "tuned")."""
+    """Match every labelled report of ``subset`` ("all", "held-out", "tuned", "model",
+    "written")."""
     labels = load_labels(directory)
     inventory = scan_corpus(corpus)
     matrix: Counter[tuple[str, str]] = Counter()
     disagreements: list[Disagreement] = []
     count = 0
-    reports = [r for r in labels["reports"] if subset == "all" or
-               (subset == "held-out") == bool(r.get("held_out"))]
+    reports = [r for r in labels["reports"] if _in_subset(r, subset)]
     for report in reports:
         result = verify_labelled(report, labels, inventory, directory)
         pairs, extra = match(report["claims"], result.verdicts)
@@ -198,8 +211,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--corpus", type=Path, help="an existing corpus (default: generate one)")
     parser.add_argument("--details", action="store_true", help="list every disagreement")
-    parser.add_argument("--subset", choices=("all", "held-out", "tuned"), default="all",
-                        help="held-out: reports labelled before the checker ever ran on them")
+    parser.add_argument("--subset", choices=("all", "held-out", "tuned", "model", "written"),
+                        default="all",
+                        help="held-out: reports labelled before the checker ever ran on them; "
+                             "model: reports the embedded model really wrote (source 'model')")
     args = parser.parse_args(argv)
     labels = load_labels()
     with tempfile.TemporaryDirectory() as scratch:
