@@ -295,8 +295,13 @@ def render(result: ConcurrencyResult) -> str:
         [f"{a} and {b} together", f"{result.together_a:.3f}", f"{result.together_b:.3f}",
          f"{result.wall:.3f}"],
     ]
-    where = (f"both on {result.host_a}" if result.same_host
-             else f"{a} on {result.host_a}, {b} on {result.host_b}")
+    if result.backend != "ollama":
+        # Only Ollama has hosts; the embedded model runs in this process, one per agent.
+        where = "both in this process, each with its own model instance"
+    elif result.same_host:
+        where = f"both on {result.host_a}"
+    else:
+        where = f"{a} on {result.host_a}, {b} on {result.host_b}"
     rounds = len(result.rounds)
     lines = [
         f"chimera concurrency: agents {a} and {b}, persona {result.persona}, "
