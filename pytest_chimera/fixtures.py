@@ -94,11 +94,33 @@ class ChimeraRun:
         self._fail("the report is not faithful to the corpus",
                    self.outcome.faithfulness_failures())
 
+    def assert_report(self) -> None:
+        """Fail with every failing check at once: completeness, structure, faithfulness."""
+        __tracebackhide__ = True
+        parts = [self._message(headline, lines) for headline, lines in self._checks()]
+        failed = [part for part in parts if part]
+        if failed:
+            pytest.fail("\n".join(failed), pytrace=False)
+
+    def _checks(self) -> list[tuple[str, list[str]]]:
+        return [
+            ("the run is incomplete", self.outcome.context_failures()),
+            (f"the report does not have the structure persona {self.run.persona.id!r} asks for",
+             self.outcome.structure_failures()),
+            ("the report is not faithful to the corpus", self.outcome.faithfulness_failures()),
+        ]
+
+    def _message(self, headline: str, lines: list[str]) -> str:
+        if not lines:
+            return ""
+        body = "\n".join(f"  {line}" for line in lines)
+        return f"{headline} ({self.outcome.report_path}):\n{body}"
+
     def _fail(self, headline: str, lines: list[str]) -> None:
         __tracebackhide__ = True
-        if lines:
-            body = "\n".join(f"  {line}" for line in lines)
-            pytest.fail(f"{headline} ({self.outcome.report_path}):\n{body}", pytrace=False)
+        message = self._message(headline, lines)
+        if message:
+            pytest.fail(message, pytrace=False)
 
 
 @pytest.fixture

@@ -374,6 +374,24 @@ def test_a_false_claim_fails_as_unfaithful(pytester: pytest.Pytester,
     tolerant.assert_outcomes(passed=1)
 
 
+def test_assert_report_lists_every_failing_check_at_once(pytester: pytest.Pytester,
+                                                         suite: Callable[..., Path]) -> None:
+    # No "## Files" section, one bullet (two wanted), and a count the corpus contradicts.
+    root = suite({"alpha": "The corpus holds 7 files and this is the summary of the data that "
+                           "we have here.\n\n- The run log is a CSV file in the runs folder.\n"})
+    (root / "test_suite.py").write_text(
+        "def test_report(chimera_run):\n    chimera_run.assert_report()\n", "utf-8")
+    result = pytester.runpytest(REPLAY, "--chimera-persona=alpha", "--chimera-agent=A")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*the report does not have the structure persona 'alpha' asks for (*alpha.md):",
+        "*required section 'Files' is missing*",
+        "*the report is not faithful to the corpus (*alpha.md):",
+        '*"The corpus holds 7 files*" * the corpus has 3 files*',
+    ])
+    result.stdout.no_fnmatch_line("*the run is incomplete*")
+
+
 def test_changed_persona_prompt_asks_to_re_record(pytester: pytest.Pytester,
                                                   suite: Callable[..., Path]) -> None:
     root = suite()
