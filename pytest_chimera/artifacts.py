@@ -37,7 +37,10 @@ def atomic_write_text(path: Path, text: str) -> Path:
         raise ArtifactError(f"cannot write {path}: cannot make its folder {path.parent}: "
                             f"{exc.strerror}") from None
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # The writer's pid in the name lets a later session tell a temporary file left by a
+        # killed run (its pid gone) from one being written right now (remove_stale_temps).
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                    dir=path.parent)
     except OSError as exc:
         raise ArtifactError(f"cannot write {path}: {exc.strerror}") from None
     try:
@@ -87,6 +90,39 @@ def artifact_paths(report_dir: Path, agent: str, persona: str) -> tuple[Path, Pa
     folder = report_dir / safe_name(agent)
     stem = safe_name(persona)
     return folder / f"{stem}.md", folder / f"{stem}.json"
+
+
+_TEMP_NAME = re.compile(r"^\..+\.(?P<pid>\d+)\.[A-Za-z0-9_]+\.tmp$")
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Delete the temporary files that writers killed mid-write left in ``folder`` (at any
+    depth); returns them. A file whose writer still runs is kept, whoever that writer is."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for candidate in folder.rglob(".*.tmp"):
+        match = _TEMP_NAME.match(candidate.name)
+        if match is None or not candidate.is_file() or _pid_alive(int(match.group("pid"))):
+            continue
+        try:
+            candidate.unlink()
+        except OSError:
+            continue  # another session cleaned it first, or it is not ours to remove
+        removed.append(candidate)
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return True  # not a pid a writer could have had: leave the file alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # PermissionError: alive, another user's
+    return True
 
 
 def check_writable(folder: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from . import fixtures
-from .artifacts import ArtifactError, check_writable
+from .artifacts import ArtifactError, check_writable, remove_stale_temps
 from .backends.base import BackendError
 from .config import ConfigError
 from .history import (
@@ -39,6 +39,7 @@ BENCHMARK_PROPERTY = fixtures.BENCHMARK_PROPERTY
 REFERENCE_KEY = pytest.StashKey[SavedRun]()
 COMPARISON_KEY = pytest.StashKey[tuple[Comparison | None, list[Regression], str]]()
 SAVED_KEY = pytest.StashKey[str]()
+STALE_KEY = pytest.StashKey[list[Path]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -79,6 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
         if not hasattr(config, "workerinput"):
             check_writable(session.report_dir)
+            config.stash[STALE_KEY] = remove_stale_temps(session.report_dir)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     except ArtifactError as exc:
@@ -115,6 +117,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if kind == "llamacpp" and not (session.model_override or "").endswith(".gguf"):
         lines.insert(1, "chimera: the embedded backend runs Gemma 3 270M Q4_K_M "
                         "(gemma-3-270m-q4_k_m) whatever model an agent names")
+    stale = config.stash.get(STALE_KEY, [])
+    if stale:
+        lines.append(f"chimera: removed {len(stale)} temporary file(s) a killed run left in "
+                     f"{session.report_dir}")
     return lines
 
 

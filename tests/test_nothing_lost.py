@@ -17,7 +17,12 @@ from typing import Any
 import pytest
 
 from pytest_chimera import cli
-from pytest_chimera.artifacts import ArtifactError, atomic_write_json, atomic_write_text
+from pytest_chimera.artifacts import (
+    ArtifactError,
+    atomic_write_json,
+    atomic_write_text,
+    remove_stale_temps,
+)
 from pytest_chimera.history import (
     HistoryError,
     list_runs,
@@ -149,3 +154,43 @@ def test_a_save_killed_mid_write_leaves_only_a_hidden_temp_that_history_ignores(
     assert resolve_run(storage, "last").name == "0002_run.json"
     assert [len(load_run(p).tests) for p in list_runs(storage)] == [1, 1]
     assert next_run_path(storage, MACHINE, "run") == target
+
+
+def _dead_pid() -> int:
+    # A process that has exited and been reaped: its pid names no process (until reused,
+    # which within this test is vanishingly unlikely; the check below would then keep the file).
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_temps_of_killed_writers_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
+    folder = tmp_path / "reports" / "B"
+    folder.mkdir(parents=True)
+    (folder / "ops.json").write_text('{"whole": true}\n')
+    dead = folder / f".ops.json.{_dead_pid()}.k3x9_q.tmp"
+    dead.write_text('{"half')
+    live = folder / f".ops.md.{os.getpid()}.a1b2c3.tmp"  # being written right now
+    live.write_text("# half")
+    unrelated = folder / ".notes.tmp"  # not a name this plugin writes
+    unrelated.write_text("keep")
+    assert remove_stale_temps(tmp_path / "reports") == [dead]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [".notes.tmp", live.name, "ops.json"])
+    assert (folder / "ops.json").read_text() == '{"whole": true}\n'
+
+
+def test_a_write_names_its_temp_file_after_its_process(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+    real_replace = os.replace
+
+    def spy(src: str, dst: str) -> None:
+        seen.append(Path(src).name)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    atomic_write_text(tmp_path / "r.md", "x\n")
+    (name,) = seen
+    assert name.startswith(f".r.md.{os.getpid()}.") and name.endswith(".tmp")
+    assert remove_stale_temps(tmp_path) == []

@@ -6,6 +6,8 @@ import contextlib
 import importlib
 import json
 import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -372,6 +374,23 @@ def test_a_false_claim_fails_as_unfaithful(pytester: pytest.Pytester,
     tolerant = pytester.runpytest(REPLAY, "--chimera-persona=alpha", "--chimera-agent=A",
                                   "--chimera-max-contradicted=1")
     tolerant.assert_outcomes(passed=1)
+
+
+def test_temps_a_killed_run_left_are_removed_at_the_next_start(
+        pytester: pytest.Pytester, suite: Callable[..., Path]) -> None:
+    root = suite()
+    folder = root / "chimera-reports" / "A"
+    folder.mkdir(parents=True)
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # a writer that is gone, as a SIGKILLed run's is
+    stale = folder / f".alpha.json.{child.pid}.x7y8z9.tmp"
+    stale.write_text('{"half')
+    result = pytester.runpytest(REPLAY, "--chimera-persona=alpha", "--chimera-agent=A")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([
+        f"chimera: removed 1 temporary file(s) a killed run left in {root / 'chimera-reports'}"])
+    assert not stale.exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["alpha.json", "alpha.md"]
 
 
 def test_assert_report_lists_every_failing_check_at_once(pytester: pytest.Pytester,
