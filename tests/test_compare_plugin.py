@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tiny_personas import ALPHA, BETA
 
 from pytest_chimera import cli
 from pytest_chimera.history import list_runs, load_run
@@ -30,29 +31,6 @@ options = { num_ctx = 1024 }
 [agents.B]
 model = "model-b"
 options = { num_ctx = 2048 }
-"""
-
-ALPHA = """\
-id = "alpha"
-title = "File counter"
-prompt = "You count the files of the corpus and say how many there are, in English."
-outline = ["Summary", "Files"]
-
-[expect]
-sections = ["Summary", "Files"]
-min_bullets = 2
-language = "en"
-"""
-
-BETA = """\
-id = "beta"
-title = "Risk reviewer"
-prompt = "You review the risks the benchmark data shows, in English, with a risks section."
-outline = ["Overview", "Risks"]
-
-[expect]
-sections = ["Overview", "Risks"]
-language = "en"
 """
 
 ANSWERS = {

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from tiny_personas import ALPHA, BETA
 
 from pytest_chimera.backends.replay import RecordingBackend
 from pytest_chimera.config import load_personas, load_suite, schema_validator
@@ -38,29 +39,6 @@ options = { num_ctx = 1024, temperature = 0.6 }
 [agents.B]
 model = "gemma3"
 options = { num_ctx = 2048, num_gpu = 100 }
-"""
-
-ALPHA = """\
-id = "alpha"
-title = "File counter"
-prompt = "You count the files of the corpus and say how many there are, in English."
-outline = ["Summary", "Files"]
-
-[expect]
-sections = ["Summary", "Files"]
-min_bullets = 2
-language = "en"
-"""
-
-BETA = """\
-id = "beta"
-title = "Risk reviewer"
-prompt = "You review the risks the benchmark data shows, in English, with a risks section."
-outline = ["Overview", "Risks"]
-
-[expect]
-sections = ["Overview", "Risks"]
-language = "en"
 """
 
 ANALYSIS = "- The corpus holds 3 files."
