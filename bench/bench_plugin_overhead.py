@@ -25,21 +25,19 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import importlib.util
 import statistics
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import make_corpus  # scripts/, on pytest's pythonpath
 import pytest
 
 from pytest_chimera import session as session_module
 from pytest_chimera.backends.base import Backend, Generation, GenerationMetrics, GenerationRequest
 from pytest_chimera.inventory import FileInventory, scan_corpus
 
-REPO = Path(__file__).resolve().parent.parent
 SMALL, LARGE = 4, 24
 PERSONAS = ("alpha", "beta")
 ROUNDS = 5
@@ -157,16 +155,6 @@ class TimedBackend:
         self.inner.close()
 
 
-def _generate_corpus(root: Path) -> None:
-    spec = importlib.util.spec_from_file_location("make_corpus", REPO / "scripts" /
-                                                  "make_corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("make_corpus", module)
-    spec.loader.exec_module(module)
-    module.generate(root)
-
-
 def _write_suite(root: Path, corpus: Path, tests: int) -> None:
     agents = tests // len(PERSONAS)
     root.mkdir(parents=True)
@@ -189,7 +177,7 @@ def suites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, FileInventor
     """The sample corpus and a suite of SMALL and one of LARGE tests, each with a plain twin."""
     base = tmp_path_factory.mktemp("overhead")
     corpus = base / "corpus"
-    _generate_corpus(corpus)
+    make_corpus.generate(corpus)
     for size in (SMALL, LARGE):
         _write_suite(base / f"suite{size}", corpus, size)
     return base, scan_corpus(corpus)

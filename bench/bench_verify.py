@@ -22,17 +22,14 @@ timed.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import random
 import statistics
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import make_corpus  # scripts/, on pytest's pythonpath
 import pytest
 
 from pytest_chimera.claims import metric_group
@@ -40,8 +37,6 @@ from pytest_chimera.faithfulness import CONTRADICTED, SUPPORTED, InventoryIndex,
 from pytest_chimera.inventory import FileInventory, MetricSeries, scan_corpus
 from pytest_chimera.report import parse_report, words
 
-REPO = Path(__file__).resolve().parent.parent
-GENERATOR = REPO / "scripts" / "make_corpus.py"
 CORPUS_FILES = 101
 REPORT_WORDS = 2_000
 GOAL_MS = 20.0
@@ -52,25 +47,11 @@ NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "
                 "ten", "eleven", "twelve")
 
 
-def _make_corpus_module() -> ModuleType:
-    # The script is not a package module; dataclasses look their module up in sys.modules
-    # while the class body runs, so it is registered before exec (as tests/conftest.py does).
-    existing = sys.modules.get("make_corpus")
-    if existing is not None and getattr(existing, "__file__", None) == str(GENERATOR):
-        return existing
-    spec = importlib.util.spec_from_file_location("make_corpus", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_corpus"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="session")
 def sample_inventory(tmp_path_factory: pytest.TempPathFactory) -> FileInventory:
     """The sample corpus, generated and scanned once (not timed)."""
     root = tmp_path_factory.mktemp("verify") / "corpus"
-    _make_corpus_module().generate(root)
+    make_corpus.generate(root)
     inventory = scan_corpus(root)
     assert inventory.total_files == CORPUS_FILES
     return inventory

@@ -97,13 +97,10 @@ def load_labels(directory: Path = LABELLED) -> dict[str, Any]:
 
 
 def make_corpus(root: Path, seed: int) -> None:
-    spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "scripts" /
-                                                  "make_corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("make_corpus", module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    module.generate(root, seed)
+    # Its neighbour in scripts/: on sys.path when this runs as a script or under pytest.
+    import make_corpus as generator
+
+    generator.generate(root, seed)
 
 
 def _moment(text: str) -> datetime:

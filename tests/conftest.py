@@ -8,9 +8,8 @@ their own ``@settings`` (example counts, no deadline) on top of the profile.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -25,28 +24,12 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("dev")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
-REPO = Path(__file__).resolve().parent.parent
-GENERATOR = REPO / "scripts" / "make_corpus.py"
-
-
-def _load_make_corpus() -> ModuleType:
-    # The script is not a package module; dataclasses look their module up in sys.modules
-    # while the class body runs, so it has to be registered before exec.
-    existing = sys.modules.get("make_corpus")
-    if existing is not None and getattr(existing, "__file__", None) == str(GENERATOR):
-        return existing
-    spec = importlib.util.spec_from_file_location("make_corpus", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_corpus"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="session")
 def make_corpus() -> ModuleType:
-    """scripts/make_corpus.py, imported by path."""
-    return _load_make_corpus()
+    """scripts/make_corpus.py (scripts/ is on pytest's pythonpath)."""
+    return importlib.import_module("make_corpus")
 
 
 @pytest.fixture(scope="session")

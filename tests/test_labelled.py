@@ -7,36 +7,20 @@ corpus when the labels were written against the same seed.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+import importlib
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SCRIPT = REPO / "scripts" / "confusion.py"
 GOAL = 0.95
-
-
-def _load_confusion() -> ModuleType:
-    # Registered before exec: the script's dataclasses look their module up in sys.modules.
-    existing = sys.modules.get("confusion")
-    if existing is not None and getattr(existing, "__file__", None) == str(SCRIPT):
-        return existing
-    spec = importlib.util.spec_from_file_location("confusion", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["confusion"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def confusion() -> ModuleType:
-    """scripts/confusion.py, imported by path."""
-    return _load_confusion()
+    """scripts/confusion.py (scripts/ is on pytest's pythonpath)."""
+    return importlib.import_module("confusion")
 
 
 @pytest.fixture(scope="module")
