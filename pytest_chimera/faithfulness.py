@@ -26,7 +26,6 @@ import math
 import operator
 import re
 import statistics
-import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ from .claims import (
     metric_group,
     name_tokens,
 )
-from .inventory import FileInventory, FileRecord, MetricSeries
+from .inventory import FileInventory, FileRecord, MetricSeries, per_inventory
 from .report import ParsedReport, parse_report, render_report
 
 __all__ = [
@@ -303,15 +302,8 @@ class InventoryIndex:
 
     @staticmethod
     def of(inventory: FileInventory) -> InventoryIndex:
-        """The index of ``inventory``, built on first use and reused while it lives."""
-        key = id(inventory)
-        cached = _CACHE.get(key)
-        if cached is not None and cached[0]() is inventory:
-            return cached[1]
-        index = _build_index(inventory)
-        _CACHE[key] = (weakref.ref(inventory), index)
-        weakref.finalize(inventory, _CACHE.pop, key, None)
-        return index
+        """The index of ``inventory``, built on first use and kept on the inventory."""
+        return _index_of(inventory)
 
     def files_of(self, kinds: Sequence[str]) -> list[int]:
         key = ("files_of", *kinds)
@@ -323,7 +315,9 @@ class InventoryIndex:
         return list(chosen)
 
 
-_CACHE: dict[int, tuple[weakref.ref[FileInventory], InventoryIndex]] = {}
+@per_inventory
+def _index_of(inventory: FileInventory) -> InventoryIndex:
+    return _build_index(inventory)
 
 
 def _build_index(inventory: FileInventory) -> InventoryIndex:
@@ -503,19 +497,21 @@ def verify(
     expected_language: str = "en",
     report_name: str = "report.md",
     index: InventoryIndex | None = None,
+    rendered: ParsedReport | None = None,
 ) -> FaithfulnessResult:
     """Check every claim of a report against ``inventory`` (and the run record, if given).
 
     With a ``run_record`` (the dict :func:`report.render_report` consumes) the header and the
     harness sections must match what it renders, line for line; without one they are read
-    like any text. ``run_date`` defaults to the record's ``run_date``.
+    like any text. ``run_date`` defaults to the record's ``run_date``. ``rendered`` is the
+    record already rendered and parsed, when the caller has it (the plugin just wrote it).
     """
     parsed = parsed_report if isinstance(parsed_report, ParsedReport) else parse_report(
         parsed_report)
     index = index or InventoryIndex.of(inventory)
     expected: _ExpectedHarness | None = None
     if run_record is not None:
-        expected = _expected_harness(run_record)
+        expected = _expected_harness(run_record, rendered)
         if run_date is None:
             run_date = _parse_moment(str(run_record.get("run_date", "")))
     claims = extract_claims(parsed, hints=index.hints,
@@ -548,12 +544,16 @@ class _Context:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def _expected_harness(run_record: dict[str, Any]) -> _ExpectedHarness:
-    try:
-        rendered = render_report(run_record)
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        return _ExpectedHarness({}, problem=f"the run record cannot be rendered ({exc!r})")
-    parsed = parse_report(rendered)
+def _expected_harness(run_record: dict[str, Any],
+                      rendered: ParsedReport | None = None) -> _ExpectedHarness:
+    if rendered is not None:
+        parsed = rendered
+    else:
+        try:
+            text = render_report(run_record)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            return _ExpectedHarness({}, problem=f"the run record cannot be rendered ({exc!r})")
+        parsed = parse_report(text)
     lines: dict[str, tuple[str, ...]] = {}
     lines["header"] = tuple(
         parsed.lines[n - 1].rstrip() for n in range(1, parsed.model_first_line)
