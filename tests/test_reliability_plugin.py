@@ -307,7 +307,7 @@ def test_skipped_files_are_listed_in_the_report_the_record_and_the_prompt(
     corpus = pytester.path / "corpus"
     (corpus / "runs" / "blob.csv").write_bytes(b"PK\x03\x04\x00\x00" * 64)
     (corpus / "runs" / "cut.json").write_text('{"runs": [{"ttft_ms": 12', "utf-8")
-    (tmp_path / "secret.csv").write_text("token\n42\n", "utf-8")
+    (tmp_path / "secret.csv").write_text("leaked_metric\n9876543\n", "utf-8")
     (corpus / "elsewhere.csv").symlink_to(tmp_path / "secret.csv")
     result = run_suite(pytester, server.url, "--chimera-agent=A", "--chimera-persona=alpha")
     result.assert_outcomes(passed=1)
@@ -324,8 +324,10 @@ def test_skipped_files_are_listed_in_the_report_the_record_and_the_prompt(
     prompt = chats(server)[0].body["messages"][1]["content"]
     for path, reason in skipped:
         assert f"- Unreadable: {path} ({reason})" in prompt
-    # Never followed out of the corpus: the linked file's value reached nothing.
-    assert "42" not in json.dumps(record["inventory"]) and "secret" not in prompt
+    # Never followed out of the corpus: the linked file's column and value reached nothing.
+    # (Both are spelled so that no timestamp or count can contain them by chance.)
+    for leaked in ("leaked_metric", "9876543", "secret"):
+        assert leaked not in json.dumps(record) and leaked not in prompt and leaked not in markdown
 
 
 def test_a_missing_corpus_errors_every_test_naming_the_folder(
