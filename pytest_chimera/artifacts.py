@@ -6,63 +6,138 @@ the same path (xdist workers) never interleave bytes: the last rename wins whole
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
 import re
 import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-
-
-def _read_umask() -> int:
-    # The only portable way to read the umask is to set it and put it back; done once, at
-    # import, so no thread ever creates a file in between.
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
 
 
 class ArtifactError(Exception):
     """An artifact could not be written; the message names the path and the reason."""
 
 
+# Temporary names: ".<name>.<pid>.<n>.tmp". The pid lets a later session tell a file left by a
+# killed run (its pid gone) from one being written right now (remove_stale_temps); n keeps two
+# writes of one process (two threads, the same path twice) apart.
+_TEMP_SERIAL = itertools.count()
+_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
 def atomic_write_text(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically, creating parent folders."""
+    """Write ``text`` to ``path`` atomically (UTF-8, newlines as given), creating folders."""
+    data = text.encode("utf-8")
+    prefix = f"{path.parent}{os.sep}.{path.name}.{os.getpid()}."
+    temp = ""
+    made_folder = False
+    attempts = 0
+    while True:
+        temp = f"{prefix}{next(_TEMP_SERIAL)}.tmp"
+        try:
+            # 0o666 less the umask: the mode a plain open() gives a new file.
+            fd = os.open(temp, _OPEN_FLAGS, 0o666)
+            break
+        except FileExistsError:
+            # A pid of a killed run came round again with its file still there.
+            attempts += 1
+            if attempts < 100:
+                continue
+            raise ArtifactError(f"cannot write {path}: no free temporary name") from None
+        except (FileNotFoundError, NotADirectoryError):
+            if made_folder:
+                raise ArtifactError(f"cannot write {path}: its folder {path.parent} "
+                                    "disappeared while it was being written") from None
+            made_folder = True
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ArtifactError(f"cannot write {path}: cannot make its folder "
+                                    f"{path.parent}: {exc.strerror}") from None
+        except OSError as exc:
+            raise ArtifactError(f"cannot write {path}: {exc.strerror}") from None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ArtifactError(f"cannot write {path}: cannot make its folder {path.parent}: "
-                            f"{exc.strerror}") from None
-    try:
-        # The writer's pid in the name lets a later session tell a temporary file left by a
-        # killed run (its pid gone) from one being written right now (remove_stale_temps).
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
-                                    dir=path.parent)
-    except OSError as exc:
-        raise ArtifactError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates the file 0600; an artifact is for reading, so give it the mode a
-        # plain open() would have (0666 less the umask).
-        os.chmod(temp, 0o666 & ~_UMASK)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(temp, path)
     except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
+        _remove(temp)
         raise ArtifactError(f"cannot write {path}: {exc.strerror}") from None
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        _remove(temp)
         raise
     return path
 
 
+def _remove(temp: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(temp)
+
+
 def atomic_write_json(path: Path, data: Any) -> Path:
     return atomic_write_text(path, json_text(data))
+
+
+def atomic_write_texts(files: Sequence[tuple[Path, str | Callable[[], str]]]) -> list[Path]:
+    """Write each ``(path, text)`` atomically, side by side; return when all are on disk.
+
+    A text may be given as a function that makes it: the first file's is then made while the
+    others are being written.
+
+    Most of an atomic write is waiting on the disk (the fsync, the rename), so the files after
+    the first go to a writer thread while this one writes the first: a test's report and run
+    record cost one write's wait instead of two. Every file is complete (or absent) when this
+    returns, as with one call to :func:`atomic_write_text` each. If any fails, the others are
+    still finished, and one ArtifactError names every file that failed.
+    """
+    pending: list[Future[Path]] = [_writer().submit(_write_made, path, text)
+                                   for path, text in files[1:]]
+    errors: list[str] = []
+    written: list[Path] = []
+    try:
+        if files:
+            written.append(_write_made(*files[0]))
+    except ArtifactError as exc:
+        errors.append(str(exc))
+    finally:
+        # Whatever happened here (even an error making the first text), the other writes
+        # are waited for: none is left running behind the caller's back.
+        for future in pending:
+            try:
+                written.append(future.result())
+            except ArtifactError as exc:
+                errors.append(str(exc))
+    if errors:
+        raise ArtifactError("; ".join(errors))
+    return written
+
+
+def _write_made(path: Path, text: str | Callable[[], str]) -> Path:
+    return atomic_write_text(path, text if isinstance(text, str) else text())
+
+
+_WRITER: ThreadPoolExecutor | None = None
+_WRITER_LOCK = threading.Lock()
+
+
+def _writer() -> ThreadPoolExecutor:
+    global _WRITER
+    with _WRITER_LOCK:
+        if _WRITER is None:
+            # One thread is enough: two files a test. The pool joins it at interpreter exit,
+            # so a write in flight is finished, never cut.
+            _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chimera-writer")
+        return _WRITER
 
 
 def json_text(data: Any) -> str:

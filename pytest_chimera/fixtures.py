@@ -194,7 +194,11 @@ def chimera_run(
     try:
         outcome.write(assertions)
     except ArtifactError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        failure = str(exc)
+    if failure is not None:
+        # Raised outside the except block, so that pytest prints the message once, not the
+        # ArtifactError again "during handling" of it.
+        pytest.fail(failure, pytrace=False)
     row = outcome.summary_row("passed" if passed else "failed")
     request.node.user_properties.append((SUMMARY_PROPERTY, json.dumps(row)))
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .artifacts import atomic_write_json, atomic_write_text
+from .artifacts import atomic_write_texts, json_text
 from .faithfulness import FaithfulnessResult, verify
 from .report import parse_report, render_report
 from .structure import StructureResult, check_structure
@@ -78,8 +78,9 @@ class RunOutcome:
         self.record["assertions"] = assertions
         self.record["artifacts"] = {"report": str(self.report_path),
                                     "record": str(self.record_path)}
-        atomic_write_text(self.report_path, self.markdown)
-        atomic_write_json(self.record_path, self.record)
+        # The record is encoded while the report is already on its way to disk.
+        atomic_write_texts([(self.record_path, lambda: json_text(self.record)),
+                            (self.report_path, self.markdown)])
 
     def summary_row(self, outcome: str) -> dict[str, Any]:
         metrics = self.run.metrics

@@ -6,6 +6,7 @@ A whole run killed with SIGKILL is in test_reliability_plugin.py.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -16,11 +17,12 @@ from typing import Any
 
 import pytest
 
-from pytest_chimera import cli
+from pytest_chimera import artifacts, cli
 from pytest_chimera.artifacts import (
     ArtifactError,
     atomic_write_json,
     atomic_write_text,
+    atomic_write_texts,
     remove_stale_temps,
 )
 from pytest_chimera.history import (
@@ -65,6 +67,76 @@ def test_interrupted_write_leaves_no_temp(tmp_path: Path,
     monkeypatch.undo()
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["r.md"]
+
+
+def test_an_artifact_gets_the_mode_a_plain_open_would_give(tmp_path: Path) -> None:
+    mask = os.umask(0o027)
+    try:
+        written = atomic_write_text(tmp_path / "r.md", "x\n")
+    finally:
+        os.umask(mask)
+    assert written.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_report_and_its_record_are_written_side_by_side(tmp_path: Path) -> None:
+    made: list[str] = []
+
+    def record() -> str:
+        made.append("record")
+        return '{"run": 3}\n'
+
+    written = atomic_write_texts([(tmp_path / "B" / "ops.json", record),
+                                  (tmp_path / "B" / "ops.md", "# Report\n")])
+    assert sorted(written) == [tmp_path / "B" / "ops.json", tmp_path / "B" / "ops.md"]
+    assert made == ["record"]
+    assert (tmp_path / "B" / "ops.json").read_text() == '{"run": 3}\n'
+    assert (tmp_path / "B" / "ops.md").read_text() == "# Report\n"
+    assert sorted(p.name for p in (tmp_path / "B").iterdir()) == ["ops.json", "ops.md"]
+
+
+def test_one_failed_file_of_a_pair_is_named_and_the_other_still_written(tmp_path: Path) -> None:
+    (tmp_path / "blocked").write_text("a file where a folder should be\n")
+    with pytest.raises(ArtifactError) as info:
+        atomic_write_texts([(tmp_path / "ok" / "ops.json", "{}\n"),
+                            (tmp_path / "blocked" / "ops.md", "# Report\n")])
+    assert str(info.value) == (f"cannot write {tmp_path}/blocked/ops.md: cannot make its "
+                               f"folder {tmp_path}/blocked: File exists")
+    assert (tmp_path / "ok" / "ops.json").read_text() == "{}\n"
+    assert (tmp_path / "blocked").read_text() == "a file where a folder should be\n"
+
+
+def test_both_failed_files_of_a_pair_are_named(tmp_path: Path) -> None:
+    (tmp_path / "blocked").write_text("x\n")
+    with pytest.raises(ArtifactError) as info:
+        atomic_write_texts([(tmp_path / "blocked" / "ops.json", lambda: "{}\n"),
+                            (tmp_path / "blocked" / "ops.md", "# Report\n")])
+    assert str(info.value).count("cannot write") == 2
+    assert f"{tmp_path}/blocked/ops.json" in str(info.value)
+    assert f"{tmp_path}/blocked/ops.md" in str(info.value)
+
+
+def test_the_second_write_is_finished_before_an_error_of_the_first_is_raised(
+    tmp_path: Path,
+) -> None:
+    def broken() -> str:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_texts([(tmp_path / "ops.json", broken), (tmp_path / "ops.md", "# R\n")])
+    # Not cut off behind the caller's back: the report is whole the moment the error is seen.
+    assert (tmp_path / "ops.md").read_text() == "# R\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["ops.md"]
+
+
+def test_a_temp_name_left_by_an_earlier_process_with_the_same_pid_is_passed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(artifacts, "_TEMP_SERIAL", itertools.count(7))
+    left = tmp_path / f".r.md.{os.getpid()}.7.tmp"
+    left.write_text("half of an old write")
+    atomic_write_text(tmp_path / "r.md", "new\n")
+    assert (tmp_path / "r.md").read_text() == "new\n"
+    assert left.read_text() == "half of an old write"
 
 
 # -- saved benchmark history ------------------------------------------------------------------

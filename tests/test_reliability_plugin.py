@@ -451,6 +451,7 @@ def test_an_agent_folder_that_cannot_be_made_fails_its_tests_only(
     result.stdout.fnmatch_lines([
         f"*cannot write {pytester.path}/reports/A/alpha.md: cannot make its folder "
         f"{pytester.path}/reports/A: File exists"])
+    assert "During handling" not in result.stdout.str()  # the message once, no chained copy
     assert (pytester.path / "reports" / "A").read_text("utf-8") == "not a folder\n"
     for persona in ("alpha", "beta"):
         assert_whole(pytester.path, "B", persona)
