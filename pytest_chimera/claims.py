@@ -2141,15 +2141,15 @@ def extract_claims(
     if harness == "exact":
         for number, text in header_lines:
             is_date = bool(_HEADER_DATE.match(text))
-            out.append(Claim(line=number, text=_snippet(_clean(text)) or text.strip(),
+            out.append(Claim(line=number, text=_harness_snippet(text),
                              kind="time.report_date" if is_date else "harness.header",
                              subject=text, section="header"))
         for section, number, text in harness_lines:
             if _TABLE_RULE.match(text):
                 continue
-            key = section.key.replace(" ", "_")
-            out.append(Claim(line=number, text=_snippet(_clean(text)) or text.strip(),
-                             kind=f"harness.{key}", subject=text, section=section.key))
+            out.append(Claim(line=number, text=_harness_snippet(text),
+                             kind=_harness_kind(section.key), subject=text,
+                             section=section.key))
     else:
         for number, text in header_lines:
             if _HEADER_DATE.match(text):
@@ -2173,6 +2173,18 @@ def extract_claims(
     _language_claims(model, out)
     out.sort(key=lambda c: (c.line, c.kind == "language"))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _harness_snippet(text: str) -> str:
+    # Most harness lines (the data summary, the persona) read the same in every report of a
+    # session.
+    return _snippet(_clean(text)) or text.strip()
+
+
+@lru_cache(maxsize=64)
+def _harness_kind(key: str) -> str:
+    return "harness." + key.replace(" ", "_")
 
 
 _HEADER_DATE = re.compile(r"^\s*[-*]\s+\*\*date:?\*\*", re.IGNORECASE)

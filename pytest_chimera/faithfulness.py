@@ -30,6 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from .claims import (
@@ -108,12 +109,13 @@ class FaithfulnessResult:
     expected_language: str = "en"
     run_record_used: bool = False
 
-    @property
+    # The verdicts never change: each figure is counted once, however often it is read.
+    @cached_property
     def counts(self) -> dict[str, int]:
         """Verdicts on every claim, the harness's lines included."""
         return _tally(self.verdicts)
 
-    @property
+    @cached_property
     def report_counts(self) -> dict[str, int]:
         """Verdicts on the report's own claims: its text and its date, not harness sections."""
         return _tally([v for v in self.verdicts if _own(v.claim)])

@@ -123,7 +123,7 @@ def _foreign_lines(parsed: ParsedReport, language: str | None) -> tuple[list[int
     foreign: list[int] = []
     counted = 0
     for number, line in parsed.model_lines:
-        if sum(c.isalpha() for c in line) < 20:
+        if len(line) < 20 or sum(map(str.isalpha, line)) < 20:
             continue
         counted += 1
         found = detect_language(line)
@@ -132,13 +132,27 @@ def _foreign_lines(parsed: ParsedReport, language: str | None) -> tuple[list[int
     return foreign, counted
 
 
+# Every test of a persona checks against the same schema: build it and its validator once.
+_VALIDATORS: dict[str, tuple[dict[str, Any], jsonschema.Draft202012Validator]] = {}
+
+
+def _validator_for(expect: Expectations) -> tuple[dict[str, Any], jsonschema.Draft202012Validator]:
+    key = expect.model_dump_json()
+    found = _VALIDATORS.get(key)
+    if found is None:
+        if len(_VALIDATORS) >= 256:
+            _VALIDATORS.clear()
+        schema = expectation_schema(expect)
+        found = _VALIDATORS[key] = (schema, jsonschema.Draft202012Validator(schema))
+    return found
+
+
 def check_structure(text: str | ParsedReport, expect: Expectations) -> StructureResult:
     """Check a report (text or parsed) against a persona's expectations."""
     parsed = parse_report(text) if isinstance(text, str) else text
     shape = shape_of(parsed)
     facts = report_facts(parsed, shape, expect)
-    schema = expectation_schema(expect)
-    validator = jsonschema.Draft202012Validator(schema)
+    schema, validator = _validator_for(expect)
     violations: dict[tuple[int, str], Violation] = {}
     # One schema error per failed subschema; a rule may fail several (one per missing
     # section), and _explain already lists all of them, so keep each sentence once.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -380,3 +381,13 @@ def test_outcome_checks_faithfulness_with_its_thresholds(
     if failing:
         assert failures[-1].startswith("inventory-analyst.md:")
         assert '"The corpus holds 90 files"' in failures[-1]
+
+
+def test_generation_metrics_as_a_dict_keep_every_field_and_read_back_whole() -> None:
+    metrics = GenerationMetrics(ttft_s=0.25, total_s=3.5, load_s=0.5, prompt_eval_s=0.75,
+                                eval_s=2.0, prompt_tokens=300, eval_tokens=90, replayed=True)
+    data = metrics.as_dict()
+    assert {f.name for f in dataclasses.fields(GenerationMetrics)} <= set(data)
+    assert data["tokens_per_s"] == 45.0 and data["ttft_ms"] == 250.0
+    assert GenerationMetrics.from_dict(data) == metrics
+    assert json.loads(json.dumps(data)) == data
