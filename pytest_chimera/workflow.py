@@ -234,31 +234,40 @@ def fit_prompt(
         return backend.count_tokens(model, whole, options) + TEMPLATE_ALLOWANCE
 
     limit = num_ctx - reserve
-    # Binary search on how many lines to keep: counting tokens costs a tokenizer call.
-    low, high = 0, len(lines)
-    best: tuple[str, int] | None = None
-    while low <= high:
-        keep = (low + high) // 2
+    counted: dict[int, tuple[str, int]] = {}
+
+    def attempt(keep: int) -> bool:
         prompt = "\n".join([head, *lines[:keep], "", tail]).strip("\n")
-        tokens = count(prompt)
-        if tokens <= limit:
-            best = (prompt, keep)
-            low = keep + 1
-        else:
-            high = keep - 1
+        counted[keep] = (prompt, count(prompt))
+        return counted[keep][1] <= limit
+
+    # Counting tokens costs a tokenizer call. Most prompts fit whole: one count says so.
+    # Otherwise a binary search finds how many lines fit.
+    best: int | None = None
+    if attempt(len(lines)):
+        best = len(lines)
+    else:
+        low, high = 0, len(lines) - 1
+        while low <= high:
+            keep = (low + high) // 2
+            if attempt(keep):
+                best = keep
+                low = keep + 1
+            else:
+                high = keep - 1
     if best is None:
         prompt = "\n".join([head, "", tail]).strip("\n")
         raise ContextOverflow(
             f"the prompt needs {count(prompt)} tokens before any data and {reserve} are kept "
             f"for the answer, but num_ctx is {num_ctx}: raise num_ctx or shorten the persona"
         )
-    prompt, keep = best
+    prompt, tokens = counted[best]
     budget = PromptBudget(
         num_ctx=num_ctx,
         reserved_for_output=reserve,
-        prompt_tokens=count(prompt),
+        prompt_tokens=tokens,
         exact=backend.exact_token_counts,
-        left_out=tuple(lines[keep:]),
+        left_out=tuple(lines[best:]),
     )
     return prompt, budget
 

@@ -79,6 +79,22 @@ def test_fit_prompt_keeps_the_longest_prefix_that_fits(fake_backend: FakeBackend
     assert budget.exact is True
 
 
+def test_fit_prompt_counts_once_when_everything_fits(fake_backend: FakeBackend) -> None:
+    lines = [f"line {n}" for n in range(40)]
+    _, budget = fit_prompt(fake_backend, "m", "s", "h", lines, "t", "", {}, 10_000, 10)
+    assert budget.left_out == ()
+    assert len(fake_backend.counted) == 1  # a tokenizer call per count: one, not a search
+
+
+def test_fit_prompt_searches_in_few_counts_when_not(fake_backend: FakeBackend) -> None:
+    lines = [f"line {n}" for n in range(40)]  # two words each
+    room = 2 * 25 + 1  # 25 lines fit, not 26
+    _, budget = fit_prompt(fake_backend, "m", "s", "h", lines, "t", "", {},
+                           TEMPLATE_ALLOWANCE + 3 + room + 10, 10)
+    assert len(budget.left_out) == 15
+    assert len(fake_backend.counted) <= 1 + 6  # the whole, then a binary search of 40
+
+
 def test_fit_prompt_counts_system_prompt_and_prefill(fake_backend: FakeBackend) -> None:
     _, budget = fit_prompt(fake_backend, "m", "a b c", "h", [], "t", "x y", {}, 1000, 10)
     assert fake_backend.counted[-1] == "a b c\n\nh\n\nt\n\nx y"
