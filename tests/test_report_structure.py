@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pytest_chimera.config import Expectations
 from pytest_chimera.language import detect_language, language_share
 from pytest_chimera.report import MODEL_END, MODEL_START, normalise_title, parse_report, shape_of
-from pytest_chimera.structure import check_structure, expectation_schema
+from pytest_chimera.structure import _meets, check_structure, expectation_schema
 
 GOOD = """\
 # Technical Report
@@ -296,3 +299,73 @@ def test_line_numbers_are_lines_of_the_whole_document() -> None:
                                                               (22, "table_rows")]
     # The harness's own bullets and table never count for the model.
     assert result.shape.bullets == 5 and result.shape.table_rows == 2
+
+
+# -- the direct decision and the schema agree ---------------------------------------------------
+
+_TITLES = st.sampled_from(["Summary", "Key Findings", "Files", "1. Findings", "**Risks**", "",
+                           "Risk / Mitigation", "findings", "Résumé"])
+_COUNT = st.none() | st.integers(min_value=0, max_value=6)
+
+
+@st.composite
+def _expectations_and_facts(draw: st.DrawFn) -> tuple[Expectations, dict[str, Any]]:
+    low = draw(st.none() | st.integers(min_value=0, max_value=400))
+    high = draw(st.none() | st.integers(min_value=max(1, low or 1), max_value=500))
+    expect = Expectations(
+        sections=draw(st.lists(_TITLES.filter(bool), max_size=3)),
+        min_words=low, max_words=high,
+        min_numbered_sections=draw(_COUNT), min_table_rows=draw(_COUNT),
+        min_bullets=draw(_COUNT),
+        min_items=draw(st.dictionaries(_TITLES.filter(bool), st.integers(1, 4), max_size=3)),
+        language=draw(st.none() | st.sampled_from(["en", "de", "ru"])),
+    )
+    # Facts that meet every rule, near its bounds, then (mostly) one of them pushed around,
+    # so that each rule is met, met exactly at its bound, and missed by one.
+    low_words = expect.min_words or 0
+    high_words = expect.max_words if expect.max_words is not None else low_words + 50
+    facts: dict[str, Any] = {
+        "section_keys": [normalise_title(t) for t in expect.sections]
+        + [normalise_title(t) for t in draw(st.lists(_TITLES, max_size=2))],
+        "word_count": draw(st.sampled_from([low_words, high_words])),
+        "numbered_sections": expect.min_numbered_sections or 0,
+        "table_rows": expect.min_table_rows or 0,
+        "bullets": expect.min_bullets or 0,
+        "items": {normalise_title(t): n for t, n in expect.min_items.items()},
+        "language": expect.language or "und",
+        "foreign_line_share": draw(st.sampled_from([0.0, 0.1])),
+    }
+    change = draw(st.sampled_from([None, *facts]))
+    if change == "section_keys":
+        how = draw(st.sampled_from(["drop", "inside", "cut"]))
+        keys = facts[change]
+        facts[change] = (draw(st.lists(st.sampled_from(keys or ["x"]), max_size=3))
+                         if how == "drop" else  # a heading holding the title counts
+                         [f"key {key} here" for key in keys] if how == "inside" else
+                         [key[1:] for key in keys])
+    elif change == "items":
+        facts[change] = {k: max(0, v + draw(st.integers(-1, 1))) for k, v in facts[change].items()}
+    elif change == "language":
+        facts[change] = draw(st.sampled_from(["en", "de", "ru", "und"]))
+    elif change == "foreign_line_share":
+        facts[change] = draw(st.sampled_from([0.0, 0.0999, 0.1, 0.1001, 0.5]))
+    elif change is not None:
+        facts[change] = max(0, facts[change] + draw(st.integers(-1, 1)))
+    return expect, facts
+
+
+@given(_expectations_and_facts())
+def test_the_direct_decision_agrees_with_the_schema(
+    case: tuple[Expectations, dict[str, Any]],
+) -> None:
+    expect, facts = case
+    schema = expectation_schema(expect)
+    assert _meets(facts, expect) == jsonschema.Draft202012Validator(schema).is_valid(facts)
+
+
+def test_a_failing_report_is_explained_by_the_schema_not_the_shortcut() -> None:
+    expect = Expectations(sections=["Summary", "Risks"], min_bullets=3, language=None)
+    result = check_structure("# Report\n\n## Summary\n\nOne line of text about the corpus.\n",
+                             expect)
+    assert {v.rule for v in result.violations} == {"sections", "bullets"}
+    assert any("'Risks' is missing" in v.message for v in result.violations)
