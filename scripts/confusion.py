@@ -9,6 +9,12 @@ recall of "contradicted" — the figures the README quotes.
     python scripts/confusion.py --details    # and every disagreement, report:line
     python scripts/confusion.py --corpus DIR # an existing corpus made with the same seed
     python scripts/confusion.py --subset model  # only the reports the embedded model wrote
+    python scripts/confusion.py --snapshot before.json  # and every verdict, to compare later
+    python scripts/confusion.py --against before.json   # exit 1 if any verdict changed
+
+A snapshot guards a change meant to leave the checker's output alone (a speed-up of the
+extractor): take one before, then check against it after; every claim of every report, with
+its line, text, kind, verdict, truth and message, must come out the same.
 
 A report entry may carry its own "run_date" (else the file's global one applies) and a
 "run_record" (its run's JSON record beside it), against which the harness sections are checked.
@@ -187,6 +193,35 @@ def evaluate(corpus: Path, directory: Path = LABELLED, subset: str = "all") -> E
     return Evaluation(dict(matrix), tuple(disagreements), len(reports), count)
 
 
+def snapshot(corpus: Path, directory: Path = LABELLED) -> dict[str, list[dict[str, Any]]]:
+    """Every verdict on every labelled report, as ``chimera verify --json`` gives them."""
+    labels = load_labels(directory)
+    inventory = scan_corpus(corpus)
+    return {report["file"]: [v.as_json() for v in
+                             verify_labelled(report, labels, inventory, directory).verdicts]
+            for report in labels["reports"]}
+
+
+def snapshot_differences(before: dict[str, list[dict[str, Any]]],
+                         after: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """A line per report whose verdicts changed, naming the first claim that differs."""
+    lines = []
+    for name in sorted(before.keys() | after.keys()):
+        old, new = before.get(name), after.get(name)
+        if old == new:
+            continue
+        if old is None or new is None:
+            lines.append(f"{name}: {'new' if old is None else 'gone'} since the snapshot")
+            continue
+        first = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b),
+                     min(len(old), len(new)))
+        was = json.dumps(old[first], ensure_ascii=False) if first < len(old) else "(none)"
+        now = json.dumps(new[first], ensure_ascii=False) if first < len(new) else "(none)"
+        lines.append(f"{name}: {len(old)} -> {len(new)} claims; claim {first + 1} was {was}, "
+                     f"is {now}")
+    return lines
+
+
 def format_matrix(evaluation: Evaluation) -> str:
     columns = (*VERDICTS, MISSED)
     rows = (*VERDICTS, NOT_LABELLED)
@@ -212,21 +247,44 @@ def main(argv: Sequence[str] | None = None) -> int:
                         default="all",
                         help="held-out: reports labelled before the checker ever ran on them; "
                              "model: reports the embedded model really wrote (source 'model')")
+    parser.add_argument("--snapshot", type=Path, metavar="FILE",
+                        help="also write every verdict on every labelled report to FILE")
+    parser.add_argument("--against", type=Path, metavar="FILE",
+                        help="compare every verdict with a snapshot; exit 1 if any changed")
     args = parser.parse_args(argv)
     labels = load_labels()
+    before = None
+    if args.against is not None:
+        try:
+            before = json.loads(args.against.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            print(f"confusion: cannot read the snapshot {args.against}: {exc}", file=sys.stderr)
+            return 2
     with tempfile.TemporaryDirectory() as scratch:
         corpus = args.corpus
         if corpus is None:
             corpus = Path(scratch) / "corpus"
             make_corpus(corpus, int(labels["corpus"]["seed"]))
         evaluation = evaluate(corpus, subset=args.subset)
+        verdicts = snapshot(corpus) if args.snapshot or before is not None else {}
     print(format_matrix(evaluation))
+    if args.snapshot is not None:
+        args.snapshot.write_text(json.dumps(verdicts, ensure_ascii=False, indent=1) + "\n",
+                                 encoding="utf-8")
+        print(f"\nsnapshot: {sum(map(len, verdicts.values()))} verdicts on {len(verdicts)} "
+              f"reports written to {args.snapshot}")
+    changed = snapshot_differences(before, verdicts) if before is not None else []
+    if before is not None:
+        print(f"\nagainst {args.against}: " + (f"{len(changed)} report(s) changed" if changed
+                                               else "every verdict is the same"))
+        for line in changed:
+            print(f"  {line}")
     if args.details:
         print()
         for item in evaluation.disagreements:
             print(f"{item.report}:{item.line}  {item.kind:18} labelled {item.expected:13} "
                   f"checker {item.predicted:13} \"{item.text}\"  — {item.message}")
-    return 0
+    return 1 if changed else 0
 
 
 if __name__ == "__main__":

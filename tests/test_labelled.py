@@ -8,6 +8,7 @@ corpus when the labels were written against the same seed.
 from __future__ import annotations
 
 import importlib
+import json
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -55,3 +56,30 @@ def test_every_labelled_report_is_read(confusion: ModuleType) -> None:
     assert all((confusion.LABELLED / name).is_file() for name in files)
     assert all(claim["verdict"] in confusion.VERDICTS
                for report in labels["reports"] for claim in report["claims"])
+
+
+def test_a_verdict_snapshot_finds_every_changed_verdict(confusion: ModuleType, corpus: Path,
+                                                        tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        ) -> None:
+    seed = int(confusion.load_labels()["corpus"]["seed"])
+    if seed != 2025:
+        pytest.skip("the labels were written against another corpus seed")
+    saved = tmp_path / "before.json"
+    assert confusion.main(["--corpus", str(corpus), "--snapshot", str(saved)]) == 0
+    before = json.loads(saved.read_text("utf-8"))
+    assert len(before) == len(confusion.load_labels()["reports"])
+    assert confusion.main(["--corpus", str(corpus), "--against", str(saved)]) == 0
+    assert "every verdict is the same" in capsys.readouterr().out
+
+    name = sorted(before)[0]
+    before[name][0]["verdict"] = "contradicted" if before[name][0]["verdict"] != \
+        "contradicted" else "supported"
+    saved.write_text(json.dumps(before), "utf-8")
+    assert confusion.main(["--corpus", str(corpus), "--against", str(saved)]) == 1
+    out = capsys.readouterr().out
+    assert "1 report(s) changed" in out and f"{name}: " in out and "claim 1 was" in out
+
+    saved.write_text("{not json", "utf-8")
+    assert confusion.main(["--corpus", str(corpus), "--against", str(saved)]) == 2
+    assert f"cannot read the snapshot {saved}" in capsys.readouterr().err
