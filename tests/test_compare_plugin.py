@@ -9,13 +9,11 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
-import os
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from tiny_personas import ALPHA, BETA
+from tiny_suite import ALPHA, BETA, TEST_FILE, write_corpus
 
 from pytest_chimera import cli
 from pytest_chimera.history import list_runs, load_run
@@ -102,13 +100,6 @@ def _scripted_backend(pytestconfig):
     pytestconfig.stash[SESSION_KEY]._backend = ScriptedBackend()
 '''
 
-TEST_FILE = """\
-def test_report(chimera_run):
-    chimera_run.assert_complete()
-    chimera_run.assert_structure()
-    chimera_run.assert_faithful()
-"""
-
 BACKEND = "--chimera-backend=ollama"  # never built: the conftest puts the scripted one in place
 
 
@@ -137,17 +128,7 @@ def suite(pytester: pytest.Pytester) -> Path:
     (root / "personas").mkdir()
     (root / "personas" / "alpha.toml").write_text(ALPHA, "utf-8")
     (root / "personas" / "beta.toml").write_text(BETA, "utf-8")
-    files = {
-        "runs/run_20251001.csv": "prompt,ttft_s,tokens_s\nhello,0.25,40.5\nbye,0.5,38.0\n",
-        "runs/results.json": '{"model": "gemma3", "summary": {"mean_tokens_s": 39.25}}\n',
-        "notes.md": "# Notes\n\nTwo prompts were run on 2025-10-01.\n",
-    }
-    for index, (rel, text) in enumerate(sorted(files.items())):
-        path = root / "corpus" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, "utf-8")
-        stamp = datetime(2025, 10, 2, 9, index, tzinfo=UTC).timestamp()
-        os.utime(path, (stamp, stamp))
+    write_corpus(root / "corpus")
     prompts = {"alpha": ALPHA.split('prompt = "')[1].split('"')[0],
                "beta": BETA.split('prompt = "')[1].split('"')[0]}
     (root / "answers.json").write_text(json.dumps({**ANSWERS, "prompts": prompts}), "utf-8")

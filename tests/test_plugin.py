@@ -5,17 +5,15 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
-import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from tiny_personas import ALPHA, BETA
+from tiny_suite import ALPHA, BETA, TEST_FILE, write_corpus
 
 from pytest_chimera.backends.replay import RecordingBackend
 from pytest_chimera.config import load_personas, load_suite, schema_validator
@@ -50,13 +48,6 @@ REPORTS = {
              "## Risks\n- The run log is short and it has only two rows of the data.\n"),
 }
 
-TEST_FILE = """\
-def test_report(chimera_run):
-    chimera_run.assert_complete()
-    chimera_run.assert_structure()
-    chimera_run.assert_faithful()
-"""
-
 REPLAY = "--chimera-backend=replay"
 
 
@@ -69,18 +60,6 @@ def _inner_run_imports_kept() -> None:
             importlib.import_module(name)
 
 
-def write_corpus(root: Path) -> None:
-    files = {
-        "runs/run_20251001.csv": "prompt,ttft_s,tokens_s\nhello,0.25,40.5\nbye,0.5,38.0\n",
-        "runs/results.json": '{"model": "gemma3", "summary": {"mean_tokens_s": 39.25}}\n',
-        "notes.md": "# Notes\n\nTwo prompts were run on 2025-10-01.\n",
-    }
-    for index, (rel, text) in enumerate(sorted(files.items())):
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, "utf-8")
-        stamp = datetime(2025, 10, 2, 9, index, tzinfo=UTC).timestamp()
-        os.utime(path, (stamp, stamp))
 
 
 @pytest.fixture

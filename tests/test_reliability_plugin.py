@@ -20,12 +20,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ollama_server import FakeOllamaServer, running_server
+from tiny_suite import TEST_FILE, write_corpus
 
 from pytest_chimera.config import schema_validator
 from pytest_chimera.history import list_runs, load_run, resolve_run
@@ -55,12 +55,6 @@ min_bullets = 2
 language = "en"
 """
 
-CORPUS = {
-    "runs/run_20251001.csv": "prompt,ttft_s,tokens_s\nhello,0.25,40.5\nbye,0.5,38.0\n",
-    "runs/results.json": '{"model": "gemma3", "summary": {"mean_tokens_s": 39.25}}\n',
-    "notes.md": "# Notes\n\nTwo prompts were run on 2025-10-01.\n",
-}
-
 # Every call gets this answer; after the report call's prefill ("## Summary") it is a report
 # with the persona's sections that claims nothing the corpus could contradict.
 ANSWER = ("This is the summary of the benchmark data that we have in the corpus folder.\n\n"
@@ -69,13 +63,6 @@ ANSWER = ("This is the summary of the benchmark data that we have in the corpus 
 TOKENS = tuple(ANSWER[i:i + 24] for i in range(0, len(ANSWER), 24))
 # A prompt count the truncation check never calls cut (estimates run 1.03-2.1x over).
 SERVER = {"models": ("gemma3:latest",), "tokens": TOKENS, "prompt_eval_count": 1500}
-
-TEST_FILE = """\
-def test_report(chimera_run):
-    chimera_run.assert_complete()
-    chimera_run.assert_structure()
-    chimera_run.assert_faithful()
-"""
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -103,12 +90,7 @@ def write_suite(root: Path, *, b_model: str = "gemma3") -> None:
     (root / "personas").mkdir()
     for persona in ("alpha", "beta"):
         (root / "personas" / f"{persona}.toml").write_text(PERSONA.format(id=persona), "utf-8")
-    for index, (rel, text) in enumerate(sorted(CORPUS.items())):
-        path = root / "corpus" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, "utf-8")
-        stamp = datetime(2025, 10, 2, 9, index, tzinfo=UTC).timestamp()
-        os.utime(path, (stamp, stamp))
+    write_corpus(root / "corpus")
     (root / "test_suite.py").write_text(TEST_FILE, "utf-8")
     # A strict user's ini: every warning is an error.
     (root / "pytest.ini").write_text("[pytest]\nfilterwarnings =\n    error\n", "utf-8")

@@ -10,15 +10,14 @@ tell a file written once from one written twice or by the wrong worker.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tiny_suite import TEST_FILE, write_corpus
 
 pytest.importorskip("xdist")
 ollama_server = pytest.importorskip("ollama_server")
@@ -60,19 +59,6 @@ language = "en"
 ANSWER = ("The corpus holds 3 files and this is the summary of the data that we have.\n\n"
           "## Files\n- The run log is a CSV file in the runs folder.\n"
           "- The write-up is a Markdown file at the top of the corpus.\n")
-
-CORPUS = {
-    "runs/run_20251001.csv": "prompt,ttft_s,tokens_s\nhello,0.25,40.5\nbye,0.5,38.0\n",
-    "runs/results.json": '{"model": "gemma3", "summary": {"mean_tokens_s": 39.25}}\n',
-    "notes.md": "# Notes\n\nTwo prompts were run on 2025-10-01.\n",
-}
-
-TEST_FILE = """\
-def test_report(chimera_run):
-    chimera_run.assert_complete()
-    chimera_run.assert_structure()
-    chimera_run.assert_faithful()
-"""
 
 # Runs in every process of the inner session (controller and workers): one JSON line per
 # artifact write, appended with O_APPEND so lines from two workers never interleave.
@@ -127,12 +113,7 @@ def _write_suite(root: Path) -> None:
     (root / "personas").mkdir()
     for persona in PERSONAS:
         (root / "personas" / f"{persona}.toml").write_text(PERSONA.format(id=persona), "utf-8")
-    for index, (rel, text) in enumerate(sorted(CORPUS.items())):
-        path = root / "corpus" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, "utf-8")
-        stamp = datetime(2025, 10, 2, 9, index, tzinfo=UTC).timestamp()
-        os.utime(path, (stamp, stamp))
+    write_corpus(root / "corpus")
     (root / "test_suite.py").write_text(TEST_FILE, "utf-8")
     (root / "conftest.py").write_text(LOGGING_CONFTEST, "utf-8")
     # A strict user's ini: every warning is an error, unknown markers too.
