@@ -34,7 +34,6 @@ def atomic_write_text(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically (UTF-8, newlines as given), creating folders."""
     data = text.encode("utf-8")
     prefix = f"{path.parent}{os.sep}.{path.name}.{os.getpid()}."
-    temp = ""
     made_folder = False
     attempts = 0
     while True:

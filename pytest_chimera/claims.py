@@ -2148,7 +2148,7 @@ def extract_claims(
             if _TABLE_RULE.match(text):
                 continue
             out.append(Claim(line=number, text=_harness_snippet(text),
-                             kind=_harness_kind(section.key), subject=text,
+                             kind="harness." + section.key.replace(" ", "_"), subject=text,
                              section=section.key))
     else:
         for number, text in header_lines:
@@ -2180,11 +2180,6 @@ def _harness_snippet(text: str) -> str:
     # Most harness lines (the data summary, the persona) read the same in every report of a
     # session.
     return _snippet(_clean(text)) or text.strip()
-
-
-@lru_cache(maxsize=64)
-def _harness_kind(key: str) -> str:
-    return "harness." + key.replace(" ", "_")
 
 
 _HEADER_DATE = re.compile(r"^\s*[-*]\s+\*\*date:?\*\*", re.IGNORECASE)
