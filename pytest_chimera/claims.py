@@ -371,7 +371,9 @@ def metric_group(name: str) -> tuple[str, str, str]:
 
 _BREAK_TAG = re.compile(r"<br\s*/?>")
 _LIST_MARKER = re.compile(r"^(\s*(?:>\s*)*)(?:[-*+•]|\d{1,2}[.)])\s+")
-_HEADING_MARKER = re.compile(r"^\s*#{1,6}\s+")
+# A heading's number ("## 3. Findings") orders the sections; it counts nothing, and goes with
+# the marker.
+_HEADING_MARKER = re.compile(r"^\s*#{1,6}\s+(?:\d{1,2}(?:\.\d{1,2})*[.)]\s+)?")
 _BOLD_LINE = re.compile(r"^\s*\*\*[^*]{1,80}\*\*:?\s*$")
 _EMPHASIS_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*.])|(?<=[^\s*_])\*(?![\w*.])")
 

@@ -137,6 +137,10 @@ JSON = (("kind", "json"),)
     case("The corpus has 47 JSON and 29 CSV files.",
          Want("count.type", 47, subject="json", qualifier=""),
          Want("count.type", 29, subject="csv", qualifier=""), id="and-is-not-a-range"),
+    case("## 3. 47 JSON files", Want("count.type", 47, subject="json"),
+         id="numbered-heading-counts-after-its-number"),
+    case("## 12 JSON files", Want("count.type", 12, subject="json"),
+         id="heading-count-without-a-section-number"),
     case("20 files were slow.",
          Want("count.family", 20, filters=(("unresolved", "were slow"),)),
          id="unresolved-words-kept"),
@@ -356,6 +360,15 @@ def test_wrapped_sentence_claims_the_line_of_its_number(hints: Hints) -> None:
 def test_claims_in_lines_keeps_the_line_numbers_it_is_given(hints: Hints) -> None:
     claims = claims_in_lines([(40, "JSON: 47"), (52, "The corpus contains 101 files.")], hints)
     assert [(c.line, c.kind) for c in claims] == [(40, "count.type"), (52, "count.total")]
+
+
+@pytest.mark.parametrize("heading", ["## 3. Findings", "### 2.1. Throughput (tok/s)",
+                                     "## 4) 5 s of load time"])
+def test_a_section_number_is_not_a_claim(heading: str, hints: Hints) -> None:
+    # The number orders the sections; what follows it is read as usual.
+    claims = claims_of(heading, hints)
+    assert [c.value for c in claims if c.kind != "language"] == (
+        [5.0] if "load" in heading else []), shown(claims)
 
 
 def test_emphasis_and_code_marks_leave_the_snippet(hints: Hints) -> None:
