@@ -568,21 +568,33 @@ def _numbers(block: _Block, digits: bool = True) -> list[_Number]:
     """The numbers of the block; without ``digits`` only those spelled out can be there."""
     text = block.text
     found: list[_Number] = []
+    taken = block.taken
     for match in _NUMBER.finditer(text) if digits else ():
         start = match.start("num")
-        if not block.free(start, match.end()):
-            continue
-        parsed = _parse_number(match.group("num"))
-        if parsed is None:
-            continue
-        value, decimals = parsed
-        unit = match.group("glued") or ""
         end = match.end()
+        if taken and not block.free(start, end):
+            continue
+        raw, unit = match.group("num", "glued")
+        if "," in raw:
+            parsed = _parse_number(raw)
+            if parsed is None:
+                continue
+            value, decimals = parsed
+        else:
+            # Digits and at most one ".": what most numbers are, parsed without the checks a
+            # comma needs.
+            value = float(raw)
+            if not math.isfinite(value):
+                continue
+            dot = raw.find(".")
+            decimals = len(raw) - dot - 1 if dot >= 0 else 0
         if not unit:
             after = _UNIT_AFTER.match(text, end)
             if after:
                 unit = after.group("unit")
                 end = after.end()
+            else:
+                unit = ""
         found.append(_Number(start, end, value, decimals, _normal_unit(unit)))
     matches = _WORD_NUMBER.finditer(text) if block.words & _NUMBER_WORDS else ()
     spelled = False
