@@ -1357,8 +1357,10 @@ def _word_facts(word: str) -> _WordFacts:
 
 
 def _read_subject(text: str, hints: Hints, subject: _Subject | None = None) -> _Subject:
-    subject = subject or _Subject()
-    words = _subject_words(text)
+    return _read_subject_words(_subject_words(text), hints, subject or _Subject())
+
+
+def _read_subject_words(words: list[str], hints: Hints, subject: _Subject) -> _Subject:
     facts = [_word_facts(word) for word in words]
     for index, word in enumerate(words):
         fact = facts[index]
@@ -1426,14 +1428,14 @@ def _read_subject(text: str, hints: Hints, subject: _Subject | None = None) -> _
     return subject
 
 
-def _pre_subject_text(words: str) -> str:
-    """The noun phrase right before a connector: "Most of them are JSON (" → "JSON"."""
+def _pre_subject_words(words: str) -> list[str]:
+    """The noun phrase right before a connector: "Most of them are JSON (" → ["JSON"]."""
     tokens = _subject_words(words)
     for index in range(len(tokens) - 1, -1, -1):
         if tokens[index].lower() in _SUBJECT_STOP:
             tokens = tokens[index + 1:]
             break
-    return " ".join(tokens[-3:])
+    return tokens[-3:]
 
 
 # "29 CSV, 47 JSON", "47 are JSON", "46% of the files are JSON": the type after the number.
@@ -1503,7 +1505,7 @@ def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
     pre_match = _pre_connector(_ASIDE.sub(" ", pre) if "(" in pre else pre)
     pre_subject = _Subject()
     if pre_match:
-        _read_subject(_pre_subject_text(pre_match[0]), hints, pre_subject)
+        _read_subject_words(_pre_subject_words(pre_match[0]), hints, pre_subject)
         claim_start = clause + len(pre) - len(pre.lstrip())
     elif not anchored and _BARE_KIND_LABEL.fullmatch(pre) and _LIST_GOES_ON.match(rest) and (
             _FILE_WORD.search(pre) or _TYPE_WORDS.search(text[sent_start:number.start])):
