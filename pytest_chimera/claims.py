@@ -2204,8 +2204,23 @@ _PHASE_LINE = re.compile(r"^\s*[-*]\s+\w+ (?:phase|prompt shortened)", re.IGNORE
 
 def _extract_lines(lines: Sequence[tuple[int, str]], hints: Hints, section: str,
                    out: list[Claim]) -> None:
+    # A paragraph said again, word for word, makes the same claims on its own lines: small
+    # models loop, and a real report repeated a third of its paragraphs. Its claims are read
+    # once; a repeat gets copies on its lines. (Nothing outside the paragraph changes what
+    # it claims: a table row's sentence already holds its header.)
+    read: dict[tuple[str, str], tuple[list[tuple[int, int]], list[Claim]]] = {}
     for block in _blocks(lines, section):
-        _extract_block(block, hints, out)
+        key = (block.original, block.text)
+        earlier = read.get(key)
+        if earlier is None:
+            first = len(out)
+            _extract_block(block, hints, out)
+            read[key] = (block.starts, out[first:])
+            continue
+        starts, claims = earlier
+        moved = {line: block.starts[index][1] for index, (_, line) in enumerate(starts)}
+        first_line = block.starts[0][1]
+        out.extend(replace(claim, line=moved.get(claim.line, first_line)) for claim in claims)
 
 
 def _blocks(lines: Sequence[tuple[int, str]], section: str) -> list[_Block]:

@@ -357,6 +357,20 @@ def test_wrapped_sentence_claims_the_line_of_its_number(hints: Hints) -> None:
         (2, "count.total", 101), (3, "count.type", 47)]
 
 
+def test_a_repeated_paragraph_claims_again_on_its_own_lines(hints: Hints) -> None:
+    # Small models loop; the repeat is read once, its claims copied to the repeat's lines. A
+    # table row said again under another header is another claim.
+    text = ("The corpus contains\n101 files in total, and\nJSON: 47\n\n"
+            "| Type | Count |\n|---|---|\n| JSON | 47 |\n\n"
+            "The corpus contains\n101 files in total, and\nJSON: 47\n\n"
+            "| Type | Share |\n|---|---|\n| JSON | 47 |")
+    assert [(c.line, c.kind, c.value, c.unit) for c in claims_of(text, hints)] == [
+        (2, "count.total", 101, "files"), (3, "count.type", 47, "files"),
+        (7, "count.type", 47, "files"),
+        (10, "count.total", 101, "files"), (11, "count.type", 47, "files"),
+        (15, "count.type", 47, "%")]
+
+
 def test_claims_in_lines_keeps_the_line_numbers_it_is_given(hints: Hints) -> None:
     claims = claims_in_lines([(40, "JSON: 47"), (52, "The corpus contains 101 files.")], hints)
     assert [(c.line, c.kind) for c in claims] == [(40, "count.type"), (52, "count.total")]

@@ -85,6 +85,30 @@ def test_claims_in_lines_keep_to_the_lines_given(text: str) -> None:
         assert claim.line in given_lines, claim
 
 
+# Paragraphs of report-like lines, without comment marks (an open "<!--" runs on past the
+# blank line that ends a paragraph, so paragraphs with one are not read on their own).
+paragraph = st.lists(line.filter(lambda text: "<!--" not in text and "-->" not in text),
+                     min_size=1, max_size=4).map("\n".join)
+
+
+@SETTINGS
+@given(pool=st.lists(paragraph, min_size=1, max_size=4),
+       order=st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=8))
+def test_a_paragraph_said_again_claims_what_it_claims_alone(pool: list[str],
+                                                            order: list[int]) -> None:
+    # The extractor reads a repeated paragraph once and copies its claims to the repeat's
+    # lines: the claims must be those of each paragraph read alone, on its own lines.
+    paragraphs = [pool[index % len(pool)] for index in order]
+    numbered: list[tuple[int, str]] = []
+    expected = []
+    for text in paragraphs:
+        own = [(len(numbered) + offset + 1, part)
+               for offset, part in enumerate(text.split("\n"))]
+        expected += claims_in_lines(own)
+        numbered += [*own, (len(numbered) + len(own) + 1, "")]
+    assert claims_in_lines(numbered) == expected
+
+
 @SETTINGS
 @given(text=any_text)
 def test_parse_report_never_raises_and_keeps_every_line(text: str) -> None:
