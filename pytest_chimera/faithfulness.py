@@ -28,7 +28,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -520,7 +520,7 @@ def verify(
                             harness="exact" if expected is not None else "text")
     context = _Context(index=index, run_date=run_date, expected=expected,
                        language=expected_language.split("-")[0].lower() or "en")
-    verdicts = tuple(_verify_claim(claim, context) for claim in claims)
+    verdicts = tuple(_verify_claims(claims, context))
     return FaithfulnessResult(verdicts=verdicts, report_name=report_name,
                               expected_language=expected_language,
                               run_record_used=expected is not None)
@@ -564,6 +564,23 @@ def _expected_harness(run_record: dict[str, Any],
         body = tuple(line.rstrip() for line in section.body if line.strip())
         lines[section.key] = lines.get(section.key, ()) + body
     return _ExpectedHarness(lines)
+
+
+# A claim's verdict depends on everything it says but the line it stands on.
+_CLAIM_BUT_LINE = operator.attrgetter(*(f.name for f in fields(Claim) if f.name != "line"))
+
+
+def _verify_claims(claims: Iterable[Claim], context: _Context) -> Iterable[Verdict]:
+    """The verdict on each claim; a claim the report makes again is judged once."""
+    judged: dict[tuple[Any, ...], Verdict] = {}
+    for claim in claims:
+        key = _CLAIM_BUT_LINE(claim)
+        earlier = judged.get(key)
+        if earlier is None:
+            earlier = judged[key] = _verify_claim(claim, context)
+            yield earlier
+        else:
+            yield Verdict(claim, earlier.verdict, earlier.truth, earlier.message)
 
 
 def _verify_claim(claim: Claim, context: _Context) -> Verdict:

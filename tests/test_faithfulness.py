@@ -382,6 +382,24 @@ def test_faithfulness_is_supported_over_decided(sample: FileInventory,
     assert not result.faithful() and result.faithful(max_contradicted=1)
 
 
+def test_a_claim_said_again_is_judged_again_on_its_own_line(sample: FileInventory,
+                                                           facts: dict[str, Any]) -> None:
+    # A repeated claim is judged once; each repeat still counts and shows its own line.
+    text = ("JSON: {json_wrong}\n\nCSV: {csv}\n\nJSON: {json_wrong}\n\n"
+            "- JSON: {json_wrong}").format(**facts)
+    result = verify_text(text, sample)
+    shown = [(v.claim.line, v.claim.text, v.verdict) for v in result.verdicts
+             if v.claim.kind != "language"]
+    wrong = f"JSON: {facts['json_wrong']}"
+    assert shown == [(1, wrong, CONTRADICTED), (3, f"CSV: {facts['csv']}", SUPPORTED),
+                     (5, wrong, CONTRADICTED), (7, wrong, CONTRADICTED)]
+    first, again = result.contradicted[0], result.contradicted[1]
+    assert (again.truth, again.message) == (first.truth, first.message) and first.truth
+    assert result.counts[CONTRADICTED] == 3
+    assert [result.describe(v).split()[0] for v in result.contradicted] == [
+        "report.md:1", "report.md:5", "report.md:7"]
+
+
 def test_nothing_decided_is_faithful(sample: FileInventory) -> None:
     result = verify_text("Twenty files were slow. It took 5 s.", sample)
     assert result.counts[SUPPORTED] == result.counts[CONTRADICTED] == 0
