@@ -2093,11 +2093,15 @@ def _language_claims(lines: Sequence[tuple[int, str]], out: list[Claim]) -> None
     """One claim per run of paragraphs in one language: a drift shows where it starts."""
     blocks: list[tuple[int, str, str]] = []  # first line, text, language
     current: list[tuple[int, str]] = []
+    languages: dict[str, str] = {}  # a paragraph said again is the same language again
 
     def close() -> None:
         if current:
             body = "\n".join(text for _, text in current)
-            blocks.append((current[0][0], body, detect_language(body)))
+            language = languages.get(body)
+            if language is None:
+                language = languages[body] = detect_language(body)
+            blocks.append((current[0][0], body, language))
             current.clear()
 
     for number, text in lines:
