@@ -853,11 +853,14 @@ def _human_size(size: float) -> str:
     return f"{size:,.0f} bytes"  # pragma: no cover
 
 
+_SIZE_OF = operator.attrgetter("size")  # sum(map(...)) adds a hundred sizes in C
+
+
 def _check_size(claim: Claim, context: _Context) -> Verdict:
     index = context.index
     filters = _filters(claim)
     kinds = filters.get("kind", [])
-    chosen = [index.inventory.files[i] for i in index.files_of(kinds)]
+    chosen = list(map(index.inventory.files.__getitem__, index.files_of(kinds)))
     label = " ".join(KIND_LABEL.get(k, k) for k in kinds)
     if not chosen:
         return Verdict(claim, CONTRADICTED, f"the corpus has no {label} files",
@@ -885,7 +888,7 @@ def _check_size(claim: Claim, context: _Context) -> Verdict:
                                 filters.get("extreme", [""])[0], value, factors)
     first_truth = ""
     for where, files in groups:
-        total = sum(f.size for f in files)
+        total = sum(map(_SIZE_OF, files))
         of = f" in {where}" if where else ""
         if claim.kind == "size.average":
             actual = total / len(files) if files else 0.0

@@ -209,15 +209,22 @@ class FileInventory:
         return frozenset(f.path for f in self.files)
 
     def data_period(self) -> tuple[date, date] | None:
-        if not self.data_dates:
-            return None
-        days = [d for d, _ in self.data_dates]
-        return min(days), max(days)
+        """The first and last date the data speaks of (None without one)."""
+        return _data_period(self)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-able digest: what the harness writes in the report's data summary."""
         # A copy: each test's run record owns its digest.
         return copy.deepcopy(_summary(self))
+
+
+@per_inventory
+def _data_period(inventory: FileInventory) -> tuple[date, date] | None:
+    # Every time claim of every report asks; the data's dates are many.
+    if not inventory.data_dates:
+        return None
+    days = [d for d, _ in inventory.data_dates]
+    return min(days), max(days)
 
 
 @per_inventory
