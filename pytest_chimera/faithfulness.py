@@ -599,12 +599,15 @@ def _verify_claim(claim: Claim, context: _Context) -> Verdict:
 # -- harness ----------------------------------------------------------------------------------
 
 
+_LABEL = re.compile(r"^([^:]{1,60}):")
+
+
 def _label(line: str) -> str:
     text = line.strip()
     if text.startswith("|"):
         cells = [c.strip() for c in text.strip("|").split("|")]
         return "|" + (cells[0] if cells else "")
-    match = re.match(r"^([^:]{1,60}):", text)
+    match = _LABEL.match(text)
     return match.group(1).strip() if match else text[:20]
 
 
@@ -1115,10 +1118,13 @@ def _check_period(claim: Claim, context: _Context) -> Verdict:
 # -- paths ------------------------------------------------------------------------------------
 
 
+_PATH_TEMPLATE = re.compile(r"<[^>]*>|\{[^}]*\}|\$\w|YYYY|MMDD|\.\.\.|…")
+
+
 def _path_exists(path: str, index: InventoryIndex) -> tuple[bool | None, str]:
     """(exists, what) — None when the path points outside the corpus."""
     raw = path.strip()
-    if re.search(r"<[^>]*>|\{[^}]*\}|\$\w|YYYY|MMDD|\.\.\.|…", raw):
+    if _PATH_TEMPLATE.search(raw):
         return None, "a path template, not a path"
     relative = _relative(raw, index)
     if raw.startswith("/") and relative == raw.strip():
