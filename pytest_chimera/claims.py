@@ -725,7 +725,10 @@ def _find_paths(block: _Block, hints: Hints) -> None:
     # must not overlap): only the text between those is searched, and it reads the same there.
     gap_start = 0
     for gap_end, next_start in [*seen, (len(original), len(original))]:
-        for match in _BARE_PATH.finditer(original, gap_start, gap_end):
+        # As for the whole block: a gap with neither a "/" nor a ".json" has no bare path.
+        bare = original.find("/", gap_start, gap_end) >= 0 or _DOT_EXT.search(
+            original, gap_start, gap_end) is not None
+        for match in _BARE_PATH.finditer(original, gap_start, gap_end) if bare else ():
             token = match.group(0)
             stripped = token.rstrip(".,;:)")
             if token.endswith("/") and stripped == token.rstrip("/"):
