@@ -1982,6 +1982,22 @@ _MISSING_BEFORE = re.compile(
     re.IGNORECASE)
 
 
+# Every phrase _MISSING_BEFORE finds holds one of these, in any case.
+_MISSING_WORDS = ("missing", "absent", "no", "without", "lack")
+
+
+def _may_say_missing(text: str) -> bool:
+    """Whether ``_MISSING_BEFORE`` may match: a search tries its phrases at every position.
+
+    In ASCII text lowered, a phrase is its own letters; other text (where IGNORECASE pairs
+    "ſ" with "s", and the Russian phrase stands) is left to the pattern.
+    """
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _MISSING_WORDS)
+
+
 def _path_claims(block: _Block, out: list[Claim]) -> None:
     text = block.text
     # A table row is read as one sentence per cell, each naming the row: its path once.
@@ -1993,7 +2009,8 @@ def _path_claims(block: _Block, out: list[Claim]) -> None:
         named.add((line, path))
         after = text[end:end + 60]
         before = text[max(0, start - 40):start]
-        missing = bool(_MISSING_AFTER.match(after) or _MISSING_BEFORE.search(before))
+        missing = bool(_MISSING_AFTER.match(after) or (
+            _may_say_missing(before) and _MISSING_BEFORE.search(before)))
         out.append(Claim(line=line, text=path, kind="path.missing" if missing
                          else "path.exists", subject=path, section=block.section))
 
