@@ -20,7 +20,7 @@ timed.
 
 The sections come round again to make up the length, so some paragraphs repeat word for word
 (``paragraphs`` and ``distinct_paragraphs`` in extra_info: 146 and 104). The checker reads a
-repeated paragraph once within a report, as small models' reports repeat too (five of the ten
+repeated paragraph once within a report, as small models' reports repeat too (four of the ten
 real ones in tests/labelled do, one a third of its paragraphs); nothing is kept from one round
 to the next.
 """
