@@ -574,7 +574,8 @@ def _numbers(block: _Block, digits: bool = True) -> list[_Number]:
         end = match.end()
         if taken and not block.free(start, end):
             continue
-        raw, unit = match.group("num", "glued")
+        raw, glued = match.group("num", "glued")
+        unit = glued or ""
         if "," in raw:
             parsed = _parse_number(raw)
             if parsed is None:
@@ -593,8 +594,6 @@ def _numbers(block: _Block, digits: bool = True) -> list[_Number]:
             if after:
                 unit = after.group("unit")
                 end = after.end()
-            else:
-                unit = ""
         found.append(_Number(start, end, value, decimals, _normal_unit(unit)))
     matches = _WORD_NUMBER.finditer(text) if block.words & _NUMBER_WORDS else ()
     spelled = False
