@@ -1553,10 +1553,11 @@ def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
         subject.per_item = True
     definite = subject.total or (_may_end_in(pre, _ALL_LAST) and bool(
         _ALL_BEFORE.search(pre, _last_words(pre, 2))))
-    # "47 out of 101 files", "of the 101 files": the whole of which a part is taken.
+    # "47 out of 101 files", "of the 101 files": the whole of which a part is taken. Not
+    # "the mean of one metric per file": a number per file counts no files.
     before = text[sent_start:number.start]
-    if counted == "files" and _may_end_in(before, _OUT_OF_LAST) and _OUT_OF_BEFORE.search(
-            before, _last_words(before, 4)):
+    if counted == "files" and not subject.per_item and _may_end_in(
+            before, _OUT_OF_LAST) and _OUT_OF_BEFORE.search(before, _last_words(before, 4)):
         subject = _Subject(total=True)
         tail_text = ""
     if tail_text and counted == "files":

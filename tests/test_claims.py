@@ -146,6 +146,9 @@ JSON = (("kind", "json"),)
          id="unresolved-words-kept"),
     case("Each folder holds 5 files.", Want("count.family", 5, filters=(("per", "item"),)),
          id="per-item"),
+    case("The table lists the mean of one metric per file.",
+         Want("count.family", 1, filters=(("per", "item"), ("unresolved", "metric"))),
+         id="of-a-number-per-file-is-not-the-whole"),
 ])
 def test_count_phrasings(text: str, wanted: list[Want], hints: Hints) -> None:
     check(text, wanted, hints)
