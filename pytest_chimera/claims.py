@@ -2023,6 +2023,10 @@ _COUNT_HEADER = re.compile(rf"^(?:count|files|file count|number(?: of files)?|#|
                            rf"количество|anzahl|nombre|cantidad|{_FILEW}|# ?files)$",
                            re.IGNORECASE)
 _SHARE_HEADER = re.compile(r"^(?:share|percent(?:age)?|%|% of files|fraction|доля)$", re.I)
+# A column that names each row's metric ("| File | Metric | Mean | Max |"): the row's other
+# numbers are statistics of that metric, so its name goes into each of their sentences.
+_METRIC_NAME_HEADER = re.compile(r"^(?:metric|measure(?:ment)?|key|field)s?(?: name)?$", re.I)
+_NUMBER_CELL = re.compile(r"^[-+~≈]?\d[\d.,\s]*%?$")
 
 
 _CELL_BREAK = re.compile(r"(?<!\\)\|")
@@ -2078,16 +2082,22 @@ def _row_sentence(header: list[str] | None, cells: list[str]) -> str:
             return f"{label}: {cells[1]}"
     if header is None:
         return " | ".join(cells)
+    named = next((position for position, column in enumerate(header[1:len(cells)], start=1)
+                  if _METRIC_NAME_HEADER.match(column) and cells[position]
+                  and not _NUMBER_CELL.match(cells[position])), 0)
     parts: list[str] = []
     for position, cell in enumerate(cells[1:], start=1):
         column = header[position] if position < len(header) else ""
-        if not cell or not _DIGIT.search(cell):
+        if position == named or not cell or not _DIGIT.search(cell):
             continue
         if _COUNT_HEADER.match(column):
             name = label if _FILE_WORD.search(label) else f"{label} files"
             parts.append(f"{name}: {cell}")
         elif _SHARE_HEADER.match(column):
             parts.append(f"{label} files: {cell.rstrip('%').strip()}%")
+        elif named:
+            statistic = f" ({column})" if column else ""
+            parts.append(f"{label} — {cells[named]}{statistic}: {cell}")
         elif column:
             parts.append(f"{label} — {column}: {cell}")
         else:

@@ -340,6 +340,23 @@ def test_metric_table_cells_take_their_column(hints: Hints) -> None:
                  Want("metric", 139.24, line=3, unit="tok/s", subject="throughput")], hints)
 
 
+def test_a_metric_column_names_the_metric_of_each_rows_numbers(hints: Hints) -> None:
+    text = ("| File | Metric | Mean | Min | Max |\n|---|---|---|---|---|\n"
+            "| `reports/a/metrics.csv` | tokens_s | 101.5 | 80 | 120.2 |\n"
+            "| `reports/b/metrics.csv` | TTFT (ms) | 88.6 | 51.1 | 134.7 |")
+    check(text, [Want("metric", 101.5, line=3, unit="tok/s", subject="throughput",
+                      qualifier="mean"),
+                 Want("metric", 80, line=3, unit="tok/s", subject="throughput", qualifier="min"),
+                 Want("metric", 120.2, line=3, unit="tok/s", subject="throughput",
+                      qualifier="max"),
+                 Want("metric", 88.6, line=4, unit="ms", subject="ttft", qualifier="mean"),
+                 Want("metric", 51.1, line=4, unit="ms", subject="ttft", qualifier="min"),
+                 Want("metric", 134.7, line=4, unit="ms", subject="ttft", qualifier="max")],
+          hints)
+    named = {(c.line, c.name) for c in claims_of(text, hints) if c.kind == "metric"}
+    assert named == {(3, "tokens_s"), (4, "TTFT")}
+
+
 @pytest.mark.parametrize(("name", "group", "unit"), [
     ("ttft_ms", "ttft", "ms"), ("mean_ttft_s", "ttft", "s"), ("TTFT (ms)", "ttft", "ms"),
     ("time to first token", "ttft", ""), ("tokens_s", "throughput", "tok/s"),
