@@ -1191,9 +1191,13 @@ def _format_value(claim: Claim) -> str:
     return f"{text} {claim.unit}".strip()
 
 
-def _pool_range(pool: _Pool) -> str:
-    unit = f" {pool.unit}" if pool.unit else ""
-    return f"{_short(pool.minimum)}–{_short(pool.maximum)}{unit}"
+def _pool_range(pool: _Pool, unit: str = "") -> str:
+    """The pool's span, in ``unit`` when it is a time unit the claim used ("ttft_ms": ms)."""
+    if pool.group in _TIME_GROUPS and unit in _TO_SECONDS and unit != pool.unit:
+        factor = _TO_SECONDS[unit]
+        return f"{_short(pool.minimum / factor)}–{_short(pool.maximum / factor)} {unit}"
+    shown = f" {pool.unit}" if pool.unit else ""
+    return f"{_short(pool.minimum)}–{_short(pool.maximum)}{shown}"
 
 
 def _short(value: float) -> str:
@@ -1229,7 +1233,7 @@ def _check_metric(claim: Claim, context: _Context) -> Verdict:
         return Verdict(claim, UNVERIFIABLE, None,
                        f"{_format_value(claim)} is not in a unit {name} can be in")
     main = index.pools[groups[0]]
-    truth = f"{name} values in the corpus span {_pool_range(main)}"
+    truth = f"{name} values in the corpus span {_pool_range(main, claim.unit)}"
     other = _misattributed(claim, groups, index)
     if other is not None:
         return Verdict(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -235,6 +236,19 @@ def test_misattributed_metric_names_both_metrics(sample: FileInventory,
     assert "misattributed" in found.message
     assert "TTFT" in found.message and "mean_tokens_per_second" in found.message
     assert found.truth is not None and "TTFT values in the corpus span" in found.truth
+
+
+def test_a_false_metric_is_answered_in_the_time_unit_it_was_given_in(
+        sample: FileInventory) -> None:
+    in_s = one("The mean ttft_s was 9.9 s.", sample, "metric")
+    in_ms = one("The mean ttft_ms was 9900 ms.", sample, "metric")
+    assert in_s.verdict == in_ms.verdict == CONTRADICTED
+    assert in_s.truth is not None and in_ms.truth is not None
+    span = re.search(r"ttft_s values in the corpus span ([\d.]+)–([\d.]+) s$", in_s.truth)
+    assert span, in_s.truth
+    low, high = (float(part) * 1000 for part in span.groups())
+    assert in_ms.truth.endswith(f"ttft_ms values in the corpus span {low:.4g}–{high:.4g} ms"), (
+        in_ms.truth)
 
 
 @pytest.fixture
