@@ -732,8 +732,13 @@ def _find_paths(block: _Block, hints: Hints) -> None:
             stripped = token.rstrip(".,;:)")
             if token.endswith("/") and stripped == token.rstrip("/"):
                 stripped = token
+            start = match.start()
+            if stripped.startswith("**") and stripped.endswith("**") and len(stripped) > 4:
+                # Bold, not a glob: "**csv_data/a.csv**".
+                stripped = stripped[2:-2]
+                start += 2
             if _looks_like_path(stripped, hints, backticked=False):
-                block.paths.append((match.start(), match.start() + len(stripped), stripped))
+                block.paths.append((start, start + len(stripped), stripped))
         gap_start = next_start
     block.paths.sort()
     block.taken.extend((start, end) for start, end, _ in block.paths)

@@ -357,6 +357,13 @@ def test_a_metric_column_names_the_metric_of_each_rows_numbers(hints: Hints) -> 
     assert named == {(3, "tokens_s"), (4, "TTFT")}
 
 
+def test_a_bold_path_is_read_without_its_asterisks(hints: Hints) -> None:
+    # "**" around a path is emphasis, not a glob: the path is the one between.
+    claims = claims_of("- **csv_data/summary_week1.csv**: the first weekly summary", hints)
+    assert [(c.kind, c.subject) for c in claims if c.kind.startswith("path")] == [
+        ("path.exists", "csv_data/summary_week1.csv")]
+
+
 @pytest.mark.parametrize(("name", "group", "unit"), [
     ("ttft_ms", "ttft", "ms"), ("mean_ttft_s", "ttft", "s"), ("TTFT (ms)", "ttft", "ms"),
     ("time to first token", "ttft", ""), ("tokens_s", "throughput", "tok/s"),
