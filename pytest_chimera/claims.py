@@ -218,8 +218,11 @@ _METRIC_ALIASES: tuple[tuple[str, str], ...] = (
      r"скорость генерации|токенов в секунду|ток/с", "throughput"),
     (r"prompt[- ]eval(?:uation)?(?:[- ](?:time|duration))?|prompt processing(?: time)?",
      "prompt_eval"),
-    (r"(?:model )?load(?:ing)?[- ](?:time|duration)|model load", "load"),
-    (r"eval(?:uation)?[- ](?:time|duration)|generation time|decode time", "eval"),
+    # A bare "load" or "eval" is a duration only with a time unit in brackets: "load (s)".
+    (r"(?:model )?load(?:ing)?[- ](?:time|duration)|model load|load(?=\s?\((?:m?s|sec)\))",
+     "load"),
+    (r"eval(?:uation)?[- ](?:time|duration)|generation time|decode time|"
+     r"eval(?=\s?\((?:m?s|sec)\))", "eval"),
     (r"tokens generated|generated tokens|output tokens|eval[- ]count", "eval_count"),
     (r"prompt tokens|input tokens", "prompt_tokens"),
     (r"context tokens", "context_tokens"),

@@ -364,6 +364,16 @@ def test_a_bold_path_is_read_without_its_asterisks(hints: Hints) -> None:
         ("path.exists", "csv_data/summary_week1.csv")]
 
 
+def test_load_and_eval_with_a_time_unit_in_brackets_are_durations(hints: Hints) -> None:
+    check("| Run | load (s) | eval (ms) | prompt eval (s) |\n|---|---|---|---|\n"
+          "| a | 2.472 | 5306 | 0.16 |",
+          [Want("metric", 2.472, line=3, unit="s", subject="load"),
+           Want("metric", 5306, line=3, unit="ms", subject="eval"),
+           Want("metric", 0.16, line=3, unit="s", subject="prompt_eval")], hints)
+    # Without a unit, "load" is a word like any other.
+    assert [c for c in claims_of("The load was 3 on average.", hints) if c.kind == "metric"] == []
+
+
 @pytest.mark.parametrize(("name", "group", "unit"), [
     ("ttft_ms", "ttft", "ms"), ("mean_ttft_s", "ttft", "s"), ("TTFT (ms)", "ttft", "ms"),
     ("time to first token", "ttft", ""), ("tokens_s", "throughput", "tok/s"),
