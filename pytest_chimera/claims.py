@@ -69,6 +69,7 @@ class Claim:
     when: str = ""  # ISO date/datetime; "start/end" for a period
     filters: tuple[tuple[str, str], ...] = ()  # count filters: kind, folder, pattern, token...
     section: str = "model"  # model, header, or the harness section's key
+    scope: str = ""  # for a metric: the file or folder the text ties the value to, as written
 
     @property
     def tolerance(self) -> float:
@@ -1919,7 +1920,7 @@ def _metric_claims(block: _Block, numbers: Sequence[_Number], hints: Hints,
             line=block.at(number.start), text=_snippet(text[snippet_start:snippet_end]),
             kind="metric", subject=chosen.group, value=number.value, unit=unit or chosen.unit,
             decimals=number.decimals, qualifier=qualifier, name=chosen.name,
-            section=block.section,
+            section=block.section, scope=_scope(block, start, end, number) if block.paths else "",
         )
         emitted.append(claim)
         previous, previous_end = claim, number.end
@@ -1953,7 +1954,41 @@ def _range_end(previous: Claim, block: _Block, number: _Number) -> Claim:
         kind="metric", subject=previous.subject, value=number.value,
         unit=number.unit or previous.unit, decimals=number.decimals,
         qualifier=previous.qualifier, name=previous.name, section=block.section,
+        scope=previous.scope,
     )
+
+
+# "In `a.csv` the mean TTFT was …", "`a.csv`: TTFT …", "TTFT was 0.2 s in `a.csv`": the file
+# (or folder) a value is said to come from. Not a path given as an example of many ("e.g.",
+# "such as"), nor one of several listed together ("`a.csv` and `b.csv` have …").
+_SCOPE_IN = re.compile(r"\b(?:in|for|from|within|inside|of)\s+(?:the\s+)?(?:(?:file|folder|"
+                       r"directory|run)\s+)?[`*\"'(]*$", re.IGNORECASE)
+_SCOPE_AFTER = re.compile(r"^[\s,(]*(?:in|from|for|within|inside)\s+(?:the\s+)?(?:(?:file|"
+                          r"folder|directory|run)\s+)?[`*\"'(]*$", re.IGNORECASE)
+_SCOPE_EXAMPLE = re.compile(r"(?:\be\.g\.|\bsuch\s+as|\blike|\bincluding|\bfor\s+example|"
+                            r"\bfor\s+instance|\bamong\s+them|\bsay)[\s,:]*[`*\"'(]*$",
+                            re.IGNORECASE)
+_SCOPE_LISTED = re.compile(r"[`*\"')\s]*(?:and\b|or\b|&|\+)", re.IGNORECASE)
+
+
+def _scope(block: _Block, start: int, end: int, number: _Number) -> str:
+    """The file or folder the sentence ties a metric value at ``number`` to, or ""."""
+    text = block.text
+    before = [(p_start, p_end, token) for p_start, p_end, token in block.paths
+              if p_start >= start and p_end <= number.start]
+    if before:
+        p_start, p_end, token = before[-1]
+        if _SCOPE_EXAMPLE.search(text, start, p_start) or _SCOPE_LISTED.match(text, p_end):
+            return ""
+        if len({t for _, _, t in before}) == 1 or _SCOPE_IN.search(text, start, p_start):
+            return token
+        return ""
+    for p_start, p_end, token in block.paths:
+        if p_start >= number.end and p_end <= end and p_start - number.end <= 40:
+            if _SCOPE_AFTER.match(text[number.end:p_start]):
+                return token
+            break
+    return ""
 
 
 _STAT_WORD = re.compile(rf"(?<![\w]){_STAT_RE}(?![\w])", re.IGNORECASE)

@@ -97,6 +97,7 @@ class Verdict:
             "subject": claim.subject,
             "value": claim.value,
             "unit": claim.unit,
+            "scope": claim.scope,
         }
 
 
@@ -224,6 +225,7 @@ class _Candidate(NamedTuple):
     name: str  # the series name as the corpus writes it
     own: float  # the value in its own unit, as the corpus has it
     own_unit: str  # that unit ("ms", "s") for times, else ""
+    path: str  # the file that holds it; "" for a statistic of the whole corpus
 
     @property
     def where(self) -> str:
@@ -453,16 +455,17 @@ def _build_pools(series: Iterable[MetricSeries]) -> dict[str, _Pool]:
         for value, scaled in zip(one.values, scaled_values, strict=True):
             if scaled not in seen:
                 seen.add(scaled)
-                candidates.append(_new(_Candidate, (scaled, where, "", name, value, own_unit)))
+                candidates.append(_new(_Candidate, (scaled, where, "", name, value, own_unit,
+                                                    one.path)))
         if one.complete and one.count >= 2:
             candidates.extend(
-                _new(_Candidate, (value * factor, where, label, name, value, own_unit))
+                _new(_Candidate, (value * factor, where, label, name, value, own_unit, one.path))
                 for label, value in _statistics(one.values))
     for group, values in raw.items():
         if len(values) >= 2:
             unit = "s" if group in _TIME_GROUPS else ""
             source = f"all {group} values"
-            grouped[group].extend(_new(_Candidate, (value, source, label, group, value, unit))
+            grouped[group].extend(_new(_Candidate, (value, source, label, group, value, unit, ""))
                                   for label, value in _statistics(values))
     pools: dict[str, _Pool] = {}
     for group, candidates in grouped.items():
@@ -1193,11 +1196,7 @@ def _format_value(claim: Claim) -> str:
 
 def _pool_range(pool: _Pool, unit: str = "") -> str:
     """The pool's span, in ``unit`` when it is a time unit the claim used ("ttft_ms": ms)."""
-    if pool.group in _TIME_GROUPS and unit in _TO_SECONDS and unit != pool.unit:
-        factor = _TO_SECONDS[unit]
-        return f"{_short(pool.minimum / factor)}–{_short(pool.maximum / factor)} {unit}"
-    shown = f" {pool.unit}" if pool.unit else ""
-    return f"{_short(pool.minimum)}–{_short(pool.maximum)}{shown}"
+    return _span(pool, pool.minimum, pool.maximum, unit)
 
 
 def _short(value: float) -> str:
@@ -1220,6 +1219,10 @@ def _check_metric(claim: Claim, context: _Context) -> Verdict:
     name = claim.name or group
     if not groups:
         return Verdict(claim, UNVERIFIABLE, None, f"the corpus has no {name} values")
+    if claim.scope:
+        scoped = _check_scoped_metric(claim, groups, index)
+        if scoped is not None:
+            return scoped
     tried = False
     for current in groups:
         pool = index.pools[current]
@@ -1243,6 +1246,97 @@ def _check_metric(claim: Claim, context: _Context) -> Verdict:
     return Verdict(claim, CONTRADICTED, truth,
                    f"no {name} value or statistic in the corpus is {_format_value(claim)} "
                    f"({truth})")
+
+
+def _check_scoped_metric(claim: Claim, groups: Sequence[str],
+                         index: InventoryIndex) -> Verdict | None:
+    """The verdict on a value the text ties to a file or folder ("In `a.csv` TTFT was …"):
+    it must be a value or statistic of that file's (or folder's) own series. None when the
+    scope holds no series of the metric (or is not in the corpus): the corpus-wide check then
+    decides, and a path that does not exist is a claim of its own."""
+    paths = _scope_paths(index, claim.scope)
+    if not paths:
+        return None
+    name = claim.name or claim.subject
+    in_scope: list[tuple[_Pool, list[_Candidate]]] = []
+    for group in groups:
+        pool = index.pools[group]
+        by_path = _candidates_by_path(index, pool)
+        candidates = [c for path in paths for c in by_path.get(path, ())]
+        if candidates:
+            in_scope.append((pool, candidates))
+    if not in_scope:
+        return None
+    for pool, candidates in in_scope:
+        for value, tolerance in _interpretations(claim, pool):
+            allowed = tolerance + 1e-9 * max(1.0, abs(value))
+            near = [c for c in candidates if abs(c.value - value) <= allowed]
+            if near:
+                found = min(near, key=lambda c: abs(c.value - value))
+                truth = f"{found.shown} in {found.where}"
+                return Verdict(claim, SUPPORTED, truth, truth)
+    place = claim.scope.strip("`*'\"/ ") or claim.scope
+    pool, candidates = in_scope[0]
+    raw = [c.value for c in candidates if not c.statistic] or [c.value for c in candidates]
+    span = _span(pool, min(raw), max(raw), claim.unit)
+    truth = f"{name} values in {place} span {span}"
+    elsewhere = None
+    for group in groups:
+        for value, tolerance in _interpretations(claim, index.pools[group]):
+            elsewhere = elsewhere or index.pools[group].near(value, tolerance)
+    if elsewhere is not None:
+        return Verdict(claim, CONTRADICTED, truth,
+                       f"{_format_value(claim)} is not a {name} value or statistic of {place}: "
+                       f"{elsewhere.shown} is in {elsewhere.where} (another file; {truth})")
+    other = _misattributed(claim, groups, index)
+    if other is not None:
+        return Verdict(
+            claim, CONTRADICTED, truth,
+            f"{_format_value(claim)} is not a {name} value of {place}: {other.shown} is "
+            f"{other.name} in {other.where} (misattributed; {truth})")
+    return Verdict(claim, CONTRADICTED, truth,
+                   f"no {name} value or statistic of {place} is {_format_value(claim)} "
+                   f"({truth})")
+
+
+def _scope_paths(index: InventoryIndex, scope: str) -> tuple[str, ...]:
+    """The corpus files a scope names: the file itself, every file of that name, or every
+    file under that folder."""
+    key = ("scope", scope)
+    found: tuple[str, ...] | None = index.memo.get(key)
+    if found is None:
+        wanted = scope.strip().strip("`*'\"").removeprefix("./").rstrip("/").lower()
+        paths: list[str] = []
+        if wanted:
+            inside = "/" + wanted + "/"
+            for record in index.inventory.files:
+                path = record.path.lower()
+                if (path == wanted or path.endswith("/" + wanted)
+                        or path.startswith(wanted + "/") or inside in path):
+                    paths.append(record.path)
+        found = index.memo[key] = tuple(paths)
+    return found
+
+
+def _candidates_by_path(index: InventoryIndex, pool: _Pool) -> dict[str, list[_Candidate]]:
+    key = ("by_path", pool.group)
+    found: dict[str, list[_Candidate]] | None = index.memo.get(key)
+    if found is None:
+        found = index.memo[key] = defaultdict(list)
+        for candidate in pool.candidates:
+            if candidate.path:
+                found[candidate.path].append(candidate)
+        found = index.memo[key] = dict(found)
+    return found
+
+
+def _span(pool: _Pool, low: float, high: float, unit: str) -> str:
+    """``low``–``high`` (in the pool's unit) as :func:`_pool_range` shows a pool's span."""
+    if pool.group in _TIME_GROUPS and unit in _TO_SECONDS and unit != pool.unit:
+        factor = _TO_SECONDS[unit]
+        return f"{_short(low / factor)}–{_short(high / factor)} {unit}"
+    shown = f" {pool.unit}" if pool.unit else ""
+    return f"{_short(low)}–{_short(high)}{shown}"
 
 
 def _misattributed(claim: Claim, groups: Sequence[str],

@@ -357,6 +357,34 @@ def test_a_metric_column_names_the_metric_of_each_rows_numbers(hints: Hints) -> 
     assert named == {(3, "tokens_s"), (4, "TTFT")}
 
 
+@pytest.mark.parametrize(("text", "scopes"), [
+    pytest.param("In `reports/a/metrics.csv` the mean TTFT was 88.6 ms.",
+                 ["reports/a/metrics.csv"], id="in-path"),
+    pytest.param("TTFT was 88.6 ms in the file `reports/a/metrics.csv`.",
+                 ["reports/a/metrics.csv"], id="path-after"),
+    pytest.param("`reports/a/metrics.csv`: TTFT 88.6 ms, ranging from 80 to 95.5 ms.",
+                 ["reports/a/metrics.csv"] * 3, id="range-ends-too"),
+    pytest.param("| File | TTFT (ms) |\n|---|---|\n| `reports/a/metrics.csv` | 88.6 |",
+                 ["reports/a/metrics.csv"], id="table-row"),
+    pytest.param("In `reports/a/` TTFT was 88.6 ms.", ["reports/a/"], id="folder"),
+    pytest.param("Files such as `reports/a/metrics.csv` show TTFT of 88.6 ms.", [""],
+                 id="an-example"),
+    pytest.param("`reports/a/metrics.csv` and the other runs have TTFT of 88.6 ms.", [""],
+                 id="one-of-several"),
+    pytest.param("`reports/a/metrics.csv` and `reports/b/metrics.csv` have TTFT of 88.6 ms.",
+                 [""], id="two-paths"),
+    pytest.param("In `reports/a/metrics.csv` TTFT was 88.6 ms, and in `reports/b/metrics.csv` "
+                 "TTFT was 91 ms.", ["reports/a/metrics.csv", "reports/b/metrics.csv"],
+                 id="each-its-own"),
+    pytest.param("The newest file is `reports/a/metrics.csv`. TTFT was 88.6 ms.", [""],
+                 id="another-sentence"),
+])
+def test_a_metric_value_is_scoped_to_the_file_the_sentence_ties_it_to(
+        text: str, scopes: list[str], hints: Hints) -> None:
+    found = [c.scope for c in claims_of(text, hints) if c.kind == "metric"]
+    assert found == scopes, [(c.text, c.scope) for c in claims_of(text, hints)]
+
+
 def test_a_bold_path_is_read_without_its_asterisks(hints: Hints) -> None:
     # "**" around a path is emphasis, not a glob: the path is the one between.
     claims = claims_of("- **csv_data/summary_week1.csv**: the first weekly summary", hints)

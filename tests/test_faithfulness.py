@@ -275,6 +275,49 @@ def test_values_of_a_column_in_ms_are_supported(ms_column_corpus: FileInventory)
                                                               (89.9, SUPPORTED)]
 
 
+@pytest.fixture
+def two_runs(tmp_path: Path) -> FileInventory:
+    """Two runs' metrics, in two folders, and a note with no metrics."""
+    for run, rows in (("a", "88.6,40.5\n91.2,41.7\n"), ("b", "120.0,38.2\n130.5,37.9\n")):
+        (tmp_path / run).mkdir()
+        (tmp_path / run / "metrics.csv").write_text("ttft_ms,tokens_s\n" + rows)
+    (tmp_path / "notes.md").write_text("# Notes\n\nNothing measured here.\n")
+    return scan_corpus(tmp_path)
+
+
+@pytest.mark.parametrize(("text", "verdict", "truth"), [
+    pytest.param("In `a/metrics.csv` TTFT was 91.2 ms.", SUPPORTED, "91.2 ms in a/metrics.csv",
+                 id="its-own-value"),
+    pytest.param("In `a/metrics.csv` the mean TTFT was 89.9 ms.", SUPPORTED,
+                 "89.9 ms in a/metrics.csv column ttft_ms (mean)", id="its-own-mean"),
+    pytest.param("In `a/metrics.csv` TTFT was 120.0 ms.", CONTRADICTED,
+                 "TTFT values in a/metrics.csv span 88.6–91.2 ms", id="another-files-value"),
+    pytest.param("TTFT was 130.5 ms in `a/`.", CONTRADICTED,
+                 "TTFT values in a span 88.6–91.2 ms", id="folder"),
+    pytest.param("In `a/metrics.csv` TTFT was 40.5 ms.", CONTRADICTED,
+                 "TTFT values in a/metrics.csv span 88.6–91.2 ms", id="another-metric"),
+    pytest.param("In `b/metrics.csv` TTFT was 120.0 ms.", SUPPORTED, "120 ms in b/metrics.csv",
+                 id="the-other-file"),
+    pytest.param("In `notes.md` TTFT was 130.5 ms.", SUPPORTED, "130.5 ms in b/metrics.csv",
+                 id="a-file-without-metrics"),
+    pytest.param("In `c/metrics.csv` TTFT was 130.5 ms.", SUPPORTED, "130.5 ms in b/metrics.csv",
+                 id="a-file-not-there"),
+    pytest.param("Files such as `a/metrics.csv` show TTFT of 130.5 ms.", SUPPORTED,
+                 "130.5 ms in b/metrics.csv", id="an-example-only"),
+])
+def test_a_value_tied_to_a_file_is_checked_against_that_file(
+        two_runs: FileInventory, text: str, verdict: str, truth: str) -> None:
+    found = one(text, two_runs, "metric")
+    assert (found.verdict, found.truth or "") == (verdict, found.truth or ""), found.message
+    assert found.truth is not None and found.truth.startswith(truth), found.truth
+    if text.startswith("In `a/metrics.csv` TTFT was 120.0"):
+        # Where the value does come from is named.
+        assert "120 ms is in b/metrics.csv column ttft_ms (another file" in found.message, (
+            found.message)
+    if text.endswith("40.5 ms."):
+        assert "misattributed" in found.message and "tokens_s" in found.message, found.message
+
+
 @pytest.mark.parametrize(("text", "wanted"), [
     pytest.param("The corpus holds {low}–{high} files.", [SUPPORTED, SUPPORTED],
                  id="inside"),
