@@ -2387,10 +2387,13 @@ def _extract_block(block: _Block, hints: Hints, out: list[Claim]) -> None:
     _range_claims(block, numbers, hints, out)
     remaining: list[_Number] = []
     sized: tuple[_Number, Claim] | None = None
+    folder_said: tuple[int, int, str] | None = None  # sentence start, where, the folder
     for number in numbers:
         if not block.free(number.start, number.end):
             continue
         claim = _size_claim(block, number, hints) or _count_claim(block, number, hints)
+        if claim is not None and claim.kind.startswith("count"):
+            claim, folder_said = _in_folder_said(block, number, claim, folder_said, hints)
         if claim is None and sized is not None and number.unit in _SIZE_UNITS and (
                 _SIZE_RESTATED.fullmatch(block.text, sized[0].end, number.start)):
             # "6593 bytes or 8004 MB", "41 KB (0.04 MB)": the same size, said again.
@@ -2408,6 +2411,40 @@ def _extract_block(block: _Block, hints: Hints, out: list[Claim]) -> None:
     _no_files_claims(block, hints, out)
     _metric_claims(block, [n for n in remaining if not n.words], hints, out)
     _path_claims(block, out)
+
+
+# "The llama3 folder holds 7 files: 4 JSON files and 3 Markdown files", "In `reports/x/` there
+# are 5 JSON files", "Папка reports/gemma3: 10 файлов, из них 6 JSON": a count by type after the
+# folder is named counts that folder's files, unless the words between turn to the corpus.
+_FOLDER_INTRO = re.compile(r"\b(?:in|inside|within|under)\s+(?:the\s+)?(?:folder\s+)?[`*\"']*$",
+                           re.IGNORECASE)
+_CORPUS_WIDE = re.compile(r"\b(?:corpus|dataset|overall|in\s+total|altogether|whole|entire|"
+                          r"all|elsewhere|корпус\w*|всего|insgesamt)\b", re.IGNORECASE)
+
+
+def _in_folder_said(block: _Block, number: _Number, claim: Claim,
+                    said: tuple[int, int, str] | None, hints: Hints
+                    ) -> tuple[Claim, tuple[int, int, str] | None]:
+    """``claim`` in the folder its sentence names before it, and the folder named so far."""
+    sentence_start, _ = _sentence_bounds(block.text, number.start)
+    if said is not None and said[0] != sentence_start:
+        said = None
+    folder = dict(claim.filters).get("folder")
+    if folder:
+        return claim, (sentence_start, number.end, folder)
+    if said is None:
+        for p_start, p_end, token in reversed(block.paths):
+            if sentence_start <= p_start and p_end <= number.start:
+                name = token.strip("`*").removeprefix("./").rstrip("/").lower()
+                if name in hints.folders and _FOLDER_INTRO.search(block.text, sentence_start,
+                                                                   p_start):
+                    said = (sentence_start, p_end, token.strip("`*").removeprefix("./").rstrip("/"))
+                break
+    if said is None or claim.kind != "count.type" or _CORPUS_WIDE.search(
+            block.text, said[1], number.start):
+        return claim, said
+    return replace(claim, kind="count.folder", subject=said[2],
+                   filters=(*claim.filters, ("folder", said[2]))), said
 
 
 _COUNT_RANGE_GAP = re.compile(r"\s*(?:[-–—]|to|through|until)\s*|\s+and\s+", re.IGNORECASE)

@@ -385,6 +385,32 @@ def test_a_metric_value_is_scoped_to_the_file_the_sentence_ties_it_to(
     assert found == scopes, [(c.text, c.scope) for c in claims_of(text, hints)]
 
 
+@pytest.mark.parametrize(("text", "wanted"), [
+    case("The llama3 folder holds 7 files: 4 JSON files and 3 Markdown files.",
+         Want("count.folder", 7, subject="llama3"),
+         Want("count.folder", 4, subject="llama3",
+              filters=(("kind", "json"), ("folder", "llama3"))),
+         Want("count.folder", 3, subject="llama3",
+              filters=(("kind", "md"), ("folder", "llama3"))), id="after-the-folder"),
+    case("In `reports/compilation/` there are 5 JSON files.",
+         Want("count.folder", 5, subject="reports/compilation",
+              filters=(("kind", "json"), ("folder", "reports/compilation"))), id="in-a-path"),
+    case("Папка reports/gemma3: 10 файлов, из них 6 JSON.",
+         Want("count.folder", 10, subject="reports/gemma3"),
+         Want("count.folder", 6, subject="reports/gemma3",
+              filters=(("kind", "json"), ("folder", "reports/gemma3"))), id="russian"),
+    case("The llama3 folder holds 7 files, while the corpus has 47 JSON files.",
+         Want("count.folder", 7, subject="llama3"),
+         Want("count.type", 47, subject="json"), id="back-to-the-corpus"),
+    case("The llama3 folder holds 7 files. There are 47 JSON files.",
+         Want("count.folder", 7, subject="llama3"),
+         Want("count.type", 47, subject="json"), id="another-sentence"),
+])
+def test_a_count_by_type_after_a_folder_counts_in_that_folder(
+        text: str, wanted: list[Want], hints: Hints) -> None:
+    check(text, wanted, hints)
+
+
 def test_a_bold_path_is_read_without_its_asterisks(hints: Hints) -> None:
     # "**" around a path is emphasis, not a glob: the path is the one between.
     claims = claims_of("- **csv_data/summary_week1.csv**: the first weekly summary", hints)
