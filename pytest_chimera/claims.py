@@ -920,7 +920,7 @@ def _kind_between(block: _Block, start: int, end: int) -> tuple[tuple[str, str],
     if not found:
         return ()
     kind = file_kind(found[-1].group(0))  # the kind nearest the number
-    return (("kind", kind),) if kind and kind != "other" else ()
+    return (("kind", kind),) if kind else ()
 
 
 def _time_claims(block: _Block, out: list[Claim]) -> None:
@@ -1016,8 +1016,12 @@ def _latest_path_claim(block: _Block, t_start: int, s_start: int, s_end: int,
 _SIZE_UNITS = frozenset({"B", "kB", "KiB", "MB", "MiB", "GB", "GiB"})
 _SIZE_TOTAL = re.compile(
     r"\b(?:total(?:ling|s)?|in total|combined|overall|altogether|together|all files|"
-    r"whole corpus|corpus size|size of the corpus|take up|takes up|occup(?:y|ies)|weigh\w*|"
+    r"whole corpus|corpus size|size of the corpus|"
     r"суммарн\w*|общ(?:ий|ая|ее) (?:размер|объ[её]м)|insgesamt|gesamt\w*)\b", re.IGNORECASE)
+# "weighs", "takes up" say a size is stated, not of what: "the corpus weighs 41 KB" is a total,
+# "the average file weighs 0.4 KB" an average.
+_SIZE_VERB = re.compile(r"\b(?:takes?|took|take up|takes up|took up|occup(?:y|ies|ied)|"
+                        r"weigh\w*)\b", re.IGNORECASE)
 _SIZE_AVERAGE = re.compile(
     r"\b(?:average|avg|mean|on average|per file|typical(?:ly)?|средн\w*|durchschnitt\w*)\b",
     re.IGNORECASE)
@@ -1046,7 +1050,8 @@ def _size_claim(block: _Block, number: _Number, hints: Hints = NO_HINTS) -> Clai
                                                     _FOLDER_WORD.search(before)):
         # "CSV files: 16 KB", "The reports folder is 26 KB": a size stated of files.
         kind = ("size.average" if _EACH.search(before)
-                else "size.file" if _ONE_FILE_NAMED.search(before[-40:])
+                else "size.file" if (_ONE_FILE_NAMED.search(before[-40:])
+                                     or _EXTREME_FILE.search(before[-60:]))
                 and not _FOLDER_WORD.search(before) else "size.total")
     if not kind and spelled and (_ONE_FILE_BEFORE.search(before[-40:])
                                  or _EXTREME_FILE_BEFORE.search(before[-40:])
@@ -1062,13 +1067,45 @@ def _size_claim(block: _Block, number: _Number, hints: Hints = NO_HINTS) -> Clai
         if extreme:
             filters += (("extreme", "largest" if extreme.group(0).lower() in (
                 "largest", "biggest") else "smallest"),)
-    folder = _read_subject(named, hints).folder
+    subject = _read_subject(named, hints)
+    folder = subject.folder
     if folder:
         filters += (("folder", folder),)
+    elif _FOLDER_WORD.search(named):
+        # "this folder takes 9 KB": a folder the sentence does not name.
+        filters += (("unresolved", "folder"),)
+    if kind == "size.file":
+        path = _path_before(block, start, number.start)
+        if path:
+            filters += (("path", path),)
+    elif subject.tokens or subject.pattern:
+        filters += (("unresolved", "family"),)
+    else:
+        modifier = _SUBSET_FILES.search(named)
+        if modifier and modifier.group("w").lower() not in _ANY_FILES and not file_kind(
+                modifier.group("w")):
+            # "The conversation files total 8.1 KB": some of the files, not all of them.
+            filters += (("unresolved", modifier.group("w")),)
     return Claim(line=block.at(number.start), text=_snippet(text[clause:number.end]), kind=kind,
                  value=number.value, unit=number.unit, decimals=number.decimals,
                  qualifier=_qualifier_before(text, number.start), filters=filters,
                  subject=folder, section=block.section)
+
+
+_SUBSET_FILES = re.compile(rf"\b(?P<w>[^\W\d_][\w-]*)\s+{_FILEW}\b", re.IGNORECASE)
+_ANY_FILES = frozenset({
+    "the", "all", "these", "those", "its", "their", "our", "of", "and", "corpus", "dataset",
+    "input", "data", "benchmark", "source", "artifact", "result", "results", "individual",
+    "many", "some", "analysed", "analyzed", "scanned", "listed", "whole", "entire", "other",
+    "remaining", "every", "each", "per", "average", "typical", "mean", "total", "combined",
+    "в", "все", "alle", "die", "der", "des", "size", "sizes", "размер", "объём", "объем",
+    "средний", "средняя", "größe", "durchschnittliche", "durchschnittlich"})
+
+
+def _path_before(block: _Block, start: int, end: int) -> str:
+    """The one file path the sentence names before ``end`` ("`a.json`, which is 0 bytes")."""
+    found = {token for p_start, p_end, token in block.paths if start <= p_start and p_end <= end}
+    return found.pop() if len(found) == 1 else ""
 
 
 _SIZE_LABEL = re.compile(rf"(?:[:=]|\b(?:is|are|was|were))\s*(?:{_QUAL_RE}\s+)?$", re.IGNORECASE)
@@ -1093,9 +1130,14 @@ _SIZE_RESTATED = re.compile(r"\s*(?:or|\(|/|\(?i\.e\.,?|\(?≈|\(?~)\s*", re.IGN
 
 
 def _size_kind(before: str, after: str, context: str, number: _Number, spelled: bool) -> str:
+    # Words right after the number are its own: "22,131 bytes in total, 471 bytes per file".
+    if _AVERAGE_AFTER.match(after):
+        return "size.average"
     # The trigger nearest the number wins: "average 1.2 MB, total 42,106 bytes".
     average = [m.end() for m in _SIZE_AVERAGE.finditer(before)]
     total = [m.end() for m in _SIZE_TOTAL.finditer(before)]
+    if not total and not average and _SIZE_VERB.search(before):
+        total = [0]
     if average or total:
         if (max(average) if average else -1) > (max(total) if total else -1):
             return "size.average"
@@ -1103,8 +1145,6 @@ def _size_kind(before: str, after: str, context: str, number: _Number, spelled: 
                 number.unit != "B") or spelled:
             return "size.total"
         return ""
-    if _AVERAGE_AFTER.match(after):
-        return "size.average"
     if _TOTAL_AFTER.match(after):
         return "size.total"
     return ""

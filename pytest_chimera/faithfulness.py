@@ -865,9 +865,21 @@ _SIZE_OF = operator.attrgetter("size")  # sum(map(...)) adds a hundred sizes in 
 def _check_size(claim: Claim, context: _Context) -> Verdict:
     index = context.index
     filters = _filters(claim)
+    if "unresolved" in filters:
+        if filters["unresolved"][0] == "folder":
+            return _check_some_folder_size(claim, index)
+        return Verdict(claim, UNVERIFIABLE, None,
+                       "a size of some of the files, not of the corpus or a type")
     kinds = filters.get("kind", [])
+    if "other" in kinds:
+        # "Other": every file that is not CSV, JSON or Markdown, as the counts read it.
+        kinds = [k for k in kinds if k != "other"] + ["other", "txt"]
     chosen = list(map(index.inventory.files.__getitem__, index.files_of(kinds)))
-    label = " ".join(KIND_LABEL.get(k, k) for k in kinds)
+    label = " ".join(KIND_LABEL.get(k, k) for k in filters.get("kind", []))
+    if claim.kind == "size.file" and "path" in filters:
+        named = set(_scope_paths(index, filters["path"][0]))
+        if len(named) == 1:
+            chosen = [f for f in index.inventory.files if f.path in named]
     if not chosen:
         return Verdict(claim, CONTRADICTED, f"the corpus has no {label} files",
                        f"the corpus has no {label} files")
@@ -917,6 +929,36 @@ def _check_size(claim: Claim, context: _Context) -> Verdict:
         return Verdict(claim, UNVERIFIABLE, first_truth,
                        f"no size unit to compare with ({first_truth})")
     return Verdict(claim, CONTRADICTED, first_truth, first_truth)
+
+
+def _check_some_folder_size(claim: Claim, index: InventoryIndex) -> Verdict:
+    """ "This folder takes 9 KB", the folder unnamed: true if some folder's files do."""
+    value = claim.value if claim.value is not None else 0.0
+    factors = _SIZE_FACTORS.get(claim.unit)
+    totals: dict[str, int] = defaultdict(int)
+    for record in index.inventory.files:
+        parts = record.path.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            totals["/".join(parts[:depth])] += record.size
+    if factors is None or not totals:
+        return Verdict(claim, UNVERIFIABLE, None, "cannot tell which folder the text means")
+    fits: list[tuple[float, str, int]] = []
+    for folder, total in sorted(totals.items()):
+        for factor in factors:
+            scaled = Claim(line=claim.line, text=claim.text, kind=claim.kind,
+                           value=value * factor, decimals=claim.decimals,
+                           qualifier=claim.qualifier)
+            if _matches(value * factor, total, scaled) or _size_close(value, claim, total,
+                                                                      factor):
+                fits.append((abs(total - value * factor), folder, total))
+    if fits:
+        _, folder, total = min(fits)
+        truth = f"the files in {folder} total {_human_size(total)}"
+        return Verdict(claim, SUPPORTED, truth, f"{truth} (the folder is not named)")
+    low, high = min(totals.values()), max(totals.values())
+    truth = (f"no folder's files total that: folders hold {_human_size(low)} to "
+             f"{_human_size(high)}")
+    return Verdict(claim, CONTRADICTED, truth, truth)
 
 
 def _check_file_size(claim: Claim, files: list[FileRecord], label: str, extreme: str,

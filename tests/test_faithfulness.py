@@ -275,6 +275,47 @@ def test_values_of_a_column_in_ms_are_supported(ms_column_corpus: FileInventory)
                                                               (89.9, SUPPORTED)]
 
 
+@pytest.mark.parametrize(("text", "kind", "verdict"), [
+    pytest.param("- **JSON:** {json_bytes:,} bytes in total, {json_average:.0f} bytes per file "
+                 "on average.", "size.average", SUPPORTED, id="average-after-a-total"),
+    pytest.param("The average file weighs {average_kb:.1f} KB.", "size.average", SUPPORTED,
+                 id="the-average-file-weighs"),
+    pytest.param("The average file weighs {wrong_average_kb:.1f} KB.", "size.average",
+                 CONTRADICTED, id="the-average-file-weighs-wrong"),
+    pytest.param("- **Smallest file:** `reports/empty.json`, which is 0 bytes.", "size.file",
+                 SUPPORTED, id="one-named-file"),
+    pytest.param("The conversation files total approximately 8.1 KB.", "size.total",
+                 UNVERIFIABLE, id="some-of-the-files"),
+    pytest.param("| | JSON | Other |\n|---|---|---|\n| Total size | {json_bytes:,} bytes | "
+                 "{other_bytes} bytes |", "size.total", SUPPORTED, id="other-in-a-table"),
+    pytest.param("The reports folder takes {reports_bytes:,} bytes.", "size.total", SUPPORTED,
+                 id="a-folder-takes"),
+    pytest.param("The reports folder takes {wrong_reports_bytes:,} bytes.", "size.total",
+                 CONTRADICTED, id="a-folder-takes-wrong"),
+    pytest.param("Этот отчёт о папке: общий объём этой папки составляет {ollama_bytes} байт.",
+                 "size.total", SUPPORTED, id="an-unnamed-folder"),
+    pytest.param("The total length of this folder is 8492 bytes.", "size.total", CONTRADICTED,
+                 id="an-unnamed-folder-no-folder-has"),
+])
+def test_sizes_of_averages_single_files_subsets_and_folders(
+        sample: FileInventory, text: str, kind: str, verdict: str) -> None:
+    json_files = [f for f in sample.files if f.kind == "json"]
+    total = sum(f.size for f in sample.files)
+    reports = sum(f.size for f in sample.files if f.path.startswith("reports/"))
+    filled = text.format(
+        json_bytes=sum(f.size for f in json_files),
+        json_average=sum(f.size for f in json_files) / len(json_files),
+        average_kb=total / len(sample.files) / 1000,
+        wrong_average_kb=total / len(sample.files) / 1000 * 3,
+        other_bytes=sum(f.size for f in sample.files if f.kind in ("other", "txt")),
+        reports_bytes=reports, wrong_reports_bytes=reports * 2,
+        ollama_bytes=sum(f.size for f in sample.files if f.path.startswith("reports/ollama/")))
+    verdicts = [v for v in judge(filled, sample) if v.claim.kind == kind]
+    assert verdicts, [(v.claim.kind, v.claim.text) for v in judge(filled, sample)]
+    assert [v.verdict for v in verdicts][-1:] == [verdict], [
+        (v.claim.text, v.verdict, v.message) for v in verdicts]
+
+
 @pytest.fixture
 def two_runs(tmp_path: Path) -> FileInventory:
     """Two runs' metrics, in two folders, and a note with no metrics."""
