@@ -872,8 +872,16 @@ _REPORT_DATE = re.compile(
     r"(?:^\s*(?:date|datum|дата)\s*:|\b(?=[acdgiprtw])(?:report(?:ing)? date\b|"
     r"date of (?:this |the )?report\b|"
     r"(?:this report (?:was |is )?)?(?:generated|prepared|written|created|compiled|produced|"
-    r"published|issued|dated)(?: on| at)?\b|this report (?:is|was) (?:from|dated)\b|as of\b)|"
+    r"published|issued|dated)(?: on| at)?\b|this report (?:is|was) (?:from|dated)\b|as of\b|"
+    r"(?:at\s+)?the\s+time\s+of\s+writing\b)|"
     r"дата отч[её]та)", re.IGNORECASE)
+# A bare "written", "dated" … dates the report only when nothing but the report comes before it:
+# "Generated on …", "This report was written …", not "The first weekly note is dated …".
+_REPORT_VERB = re.compile(r"(?:generated|prepared|written|created|compiled|produced|published|"
+                          r"issued|dated)\b", re.IGNORECASE)
+_REPORT_AS_SUBJECT = re.compile(
+    r"^[\s>*_#:•-]*(?:(?:this|the)\s+)?(?:report|document|analysis)?\s*(?:(?:was|is|has been|"
+    r"were)\s+)?$", re.IGNORECASE)
 _PERIOD_WORDS = re.compile(
     r"\b(?:data period|period|covers?|covering|spans?|spanning|range|ranges|ranging|"
     r"date range|time ?frame|window|between|from|период\w*|охватыва\w*|zeitraum)\b",
@@ -898,7 +906,7 @@ _TRIGGER_STARTS = {
     "time.earliest": ("earliest", "oldest", "first", "старейш", "самый", "älteste"),
     "time.report_date": ("date", "datum", "дата", "report", "generated", "prepared", "written",
                          "created", "compiled", "produced", "published", "issued", "this",
-                         "as"),
+                         "as", "writing"),
 }
 
 
@@ -960,6 +968,10 @@ def _time_claims(block: _Block, out: list[Claim]) -> None:
         if not _may_trigger(block, kind):
             continue
         for match in pattern.finditer(text):
+            if kind == "time.report_date" and _REPORT_VERB.match(match.group(0)):
+                s_start, _ = _sentence_bounds(text, match.start())
+                if not _REPORT_AS_SUBJECT.match(text[s_start:match.start()]):
+                    continue
             if not any(s <= match.start() < e for s, e, _ in triggers):
                 triggers.append((match.start(), match.end(), kind))
     triggers.sort()

@@ -190,6 +190,11 @@ def test_folder_table_reads_the_label_as_the_folder(hints: Hints) -> None:
          Want("time.report_date", when="2025-11-02"), id="report-date-named-month"),
     case("Дата отчёта: 2 ноября 2025 г.", Want("time.report_date", when="2025-11-02"),
          id="report-date-russian"),
+    case("Generated on 2025-11-02.", Want("time.report_date", when="2025-11-02"),
+         id="report-date-bare-verb"),
+    case("At the time of writing (2 November 2025), the newest file is four days old.",
+         Want("time.report_date", when="2025-11-02"),
+         id="time-of-writing-is-not-the-newest-file"),
     case("The data covers 2025-09-29 to 2025-10-29.",
          Want("time.period", when="2025-09-29/2025-10-29", qualifier="overall"),
          id="period-iso"),
@@ -409,6 +414,15 @@ def test_a_metric_value_is_scoped_to_the_file_the_sentence_ties_it_to(
 def test_a_count_by_type_after_a_folder_counts_in_that_folder(
         text: str, wanted: list[Want], hints: Hints) -> None:
     check(text, wanted, hints)
+
+
+@pytest.mark.parametrize("text", [
+    "The first weekly note is dated 2025-10-01, the last one 2025-10-29.",
+    "The summary was written on 2025-10-29.",
+])
+def test_a_file_dated_or_written_on_a_day_does_not_date_the_report(text: str,
+                                                                    hints: Hints) -> None:
+    assert [c.kind for c in claims_of(text, hints) if c.kind.startswith("time")] == []
 
 
 def test_a_bold_path_is_read_without_its_asterisks(hints: Hints) -> None:
