@@ -122,11 +122,18 @@ _QUALIFIERS = {
     "under": "under", "less than": "under", "fewer than": "under", "below": "under",
     "менее": "under", "меньше": "under", "at least": "at least", "at most": "at most",
     "up to": "at most", "no more than": "at most", "exactly": "", "only": "", "just": "",
+    "über": "over", "mehr als": "over", "unter": "under", "weniger als": "under",
+    "mindestens": "at least", "höchstens": "at most", "bis zu": "at most", "etwa": "about",
+    "ungefähr": "about", "rund": "about", "свыше": "over", "не менее": "at least",
+    "не более": "at most",
 }
-_QUAL_RE = (r"(?:about|approximately|approx\.?|around|roughly|nearly|almost|some|circa|ca\.|"
+# "не менее" before "менее": the longer phrase is the one meant.
+_QUAL_RE = (r"(?:не менее|не более|about|approximately|approx\.?|around|roughly|nearly|almost|"
+            r"some|circa|ca\.|"
             r"over|more than|above|upwards of|greater than|under|less than|fewer than|below|"
             r"at least|at most|up to|no more than|exactly|only|just|около|примерно|более|"
-            r"больше|менее|меньше|~|≈)")
+            r"больше|менее|меньше|über|mehr als|unter|weniger als|mindestens|höchstens|bis zu|"
+            r"etwa|ungefähr|rund|свыше|~|≈)")
 
 _SMALL_NUMBERS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -1580,6 +1587,8 @@ def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
         # "JSON: 47", "conv_bench_*.json (20)", "csv_data/: 18", "Total files: 101".
         if pre_match is None or pre_subject.per_item:
             return None
+        if _COUNTS_OTHER_THINGS.search(pre_match[0]):
+            return None  # "Ollama runs: ten", "Models tested: 6": not a number of files
         conn = pre_match[1].lower()
         has_file_word = pre_subject.file_word
         strong = bool(pre_subject.kinds or pre_subject.pattern or (
@@ -1630,6 +1639,14 @@ def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
             end = closing.end()
     snippet = _snippet(text[min(claim_start, number.start):end])
     return _count_from_subject(block, number, subject, counted, snippet, pre)
+
+
+# A label whose last noun is something other than files counts those things.
+_COUNTS_OTHER_THINGS = re.compile(
+    r"\b(?:runs?|models?|prompts?|requests?|turns?|conversations?|weeks?|days?|rows?|"
+    r"configurations?|configs?|agents?|personas?|tests?|tested|sessions?|entries|records?|"
+    r"columns?|metrics?|backends?|targets?|hosts?|gpus?|layers?|tokens?)\s*\W*$",
+    re.IGNORECASE)
 
 
 _BARE_KIND_TAIL = re.compile(
@@ -1919,6 +1936,11 @@ def _metric_claims(block: _Block, numbers: Sequence[_Number], hints: Hints,
                     chosen = mention
                 break
         unit = number.unit
+        if chosen is not None and unit in _MEASURE_UNITS | {"tok/s"} and not chosen.unit and (
+                chosen.group not in _KNOWN_GROUPS):
+            # "**Fastest single turn:** 276.02 tok/s": a name of the corpus without a unit
+            # (turn, requests) is not what a number in tok/s or ms measures.
+            chosen = None
         following = numbers[index + 1] if index + 1 < len(numbers) else None
         if chosen is None and not unit and following is not None and following.unit == "tok/s" \
                 and _RANGE_BETWEEN.match(text[number.end:following.start]):

@@ -425,6 +425,28 @@ def test_a_file_dated_or_written_on_a_day_does_not_date_the_report(text: str,
     assert [c.kind for c in claims_of(text, hints) if c.kind.startswith("time")] == []
 
 
+def test_a_unitless_corpus_name_does_not_take_a_number_in_tok_s(hints: Hints) -> None:
+    # "turn" is a column of the corpus (a turn number); 276.02 tok/s is a throughput.
+    assert "turn" in hints.metrics
+    check("- **Fastest single turn:** 276.02 tok/s, in the gemma3:270m conversation.",
+          [Want("metric", 276.02, unit="tok/s", subject="throughput")], hints)
+
+
+@pytest.mark.parametrize(("text", "qualifier"), [
+    ("Insgesamt bleiben alle Konfigurationen über 95 tok/s.", "bound"),
+    ("Durchsatz: mindestens 95 tok/s.", "bound"),
+    ("Пропускная способность не менее 95 tok/s.", "bound"),
+])
+def test_bounds_in_german_and_russian(text: str, qualifier: str, hints: Hints) -> None:
+    check(text, [Want("metric", 95, unit="tok/s", qualifier=qualifier)], hints)
+
+
+@pytest.mark.parametrize("text", ["5. **Ollama runs:** ten.", "Models tested: 6",
+                                  "- **Prompts per run:** 7"])
+def test_a_label_counting_other_things_is_no_count_of_files(text: str, hints: Hints) -> None:
+    assert [c for c in claims_of(text, hints) if c.kind.startswith("count")] == []
+
+
 def test_a_bold_path_is_read_without_its_asterisks(hints: Hints) -> None:
     # "**" around a path is emphasis, not a glob: the path is the one between.
     claims = claims_of("- **csv_data/summary_week1.csv**: the first weekly summary", hints)
