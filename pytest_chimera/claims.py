@@ -1994,7 +1994,9 @@ def _metric_claims(block: _Block, numbers: Sequence[_Number], hints: Hints,
             line=block.at(number.start), text=_snippet(text[snippet_start:snippet_end]),
             kind="metric", subject=chosen.group, value=number.value, unit=unit or chosen.unit,
             decimals=number.decimals, qualifier=qualifier, name=chosen.name,
-            section=block.section, scope=_scope(block, start, end, number) if block.paths else "",
+            section=block.section, scope=(_scope(block, start, end, number) if block.paths
+                                          else "") or _model_scope(text, start, number)
+            or _run_scope(text, start, number, hints),
         )
         emitted.append(claim)
         previous, previous_end = claim, number.end
@@ -2063,6 +2065,45 @@ def _scope(block: _Block, start: int, end: int, number: _Number) -> str:
                 return token
             break
     return ""
+
+
+# An Ollama model tag, "gemma3:12b", "llama3.2:1b": the files of that model, when the corpus
+# names them so ("ollama_bench_llama32_1b_….csv", "gemma3_12b_bench_….json").
+_MODEL_TAG = re.compile(
+    r"(?<![\w.:/-])(?P<name>[a-z][a-z0-9]*(?:\.\d+)?):(?P<size>\d+(?:\.\d+)?[bm])(?![\w.:])",
+    re.IGNORECASE)
+
+
+def _model_scope(text: str, start: int, number: _Number) -> str:
+    """ "model:<tag>" when the sentence names one model before the number ("| llama3.2:1b |
+    0.089 |", "The gemma3:12b log has a mean TTFT of 0.5 s"), or names it right after ("7.4 s
+    of load time for gemma3:12b")."""
+    if ":" not in text:
+        return ""
+    before = {m.group(0).lower() for m in _MODEL_TAG.finditer(text, start, number.start)}
+    if len(before) == 1:
+        return "model:" + before.pop()
+    if before:
+        return ""
+    after = _MODEL_TAG.search(text, number.end, min(len(text), number.end + 60))
+    if after and _MODEL_AFTER.search(text, number.end, after.start()):
+        return "model:" + after.group(0).lower()
+    return ""
+
+
+_RUN_NAME = re.compile(r"(?<![\w/.-])\d{8}_\d{6}(?![\w/.-])")
+
+
+def _run_scope(text: str, start: int, number: _Number, hints: Hints) -> str:
+    """A run folder named bare, "run 20251022_033613", before the number: that folder."""
+    names = {m.group(0) for m in _RUN_NAME.finditer(text, start, number.start)}
+    if len(names) == 1:
+        name = names.pop()
+        return name if name in hints.folders else ""
+    return ""
+
+
+_MODEL_AFTER = re.compile(r"\b(?:for|of|on|with|by|from)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
 _STAT_WORD = re.compile(rf"(?<![\w]){_STAT_RE}(?![\w])", re.IGNORECASE)

@@ -1261,7 +1261,7 @@ def _check_metric(claim: Claim, context: _Context) -> Verdict:
     name = claim.name or group
     if not groups:
         return Verdict(claim, UNVERIFIABLE, None, f"the corpus has no {name} values")
-    if claim.scope:
+    if claim.scope and not claim.scope.startswith("model:"):
         scoped = _check_scoped_metric(claim, groups, index)
         if scoped is not None:
             return scoped
@@ -1277,6 +1277,13 @@ def _check_metric(claim: Claim, context: _Context) -> Verdict:
     if not tried:
         return Verdict(claim, UNVERIFIABLE, None,
                        f"{_format_value(claim)} is not in a unit {name} can be in")
+    if claim.scope.startswith("model:"):
+        # A model's figure may be pooled over its logs ("| llama3.2:1b | 137.9 |": the mean
+        # of every prompt of its three CSVs). Only a way more to be right: a model's runs are
+        # not all in files named after it, so a value elsewhere is not taken as wrong.
+        pooled = _model_pooled(claim, groups, index)
+        if pooled is not None:
+            return pooled
     main = index.pools[groups[0]]
     truth = f"{name} values in the corpus span {_pool_range(main, claim.unit)}"
     other = _misattributed(claim, groups, index)
@@ -1306,6 +1313,8 @@ def _check_scoped_metric(claim: Claim, groups: Sequence[str],
         by_path = _candidates_by_path(index, pool)
         candidates = [c for path in paths for c in by_path.get(path, ())]
         if candidates:
+            if len(paths) > 1:
+                candidates += _pooled(index, group, paths, claim.scope)
             in_scope.append((pool, candidates))
     if not in_scope:
         return None
@@ -1317,7 +1326,8 @@ def _check_scoped_metric(claim: Claim, groups: Sequence[str],
                 found = min(near, key=lambda c: abs(c.value - value))
                 truth = f"{found.shown} in {found.where}"
                 return Verdict(claim, SUPPORTED, truth, truth)
-    place = claim.scope.strip("`*'\"/ ") or claim.scope
+    place = (f"the {claim.scope.removeprefix('model:')} files" if claim.scope.startswith("model:")
+             else claim.scope.strip("`*'\"/ ") or claim.scope)
     pool, candidates = in_scope[0]
     raw = [c.value for c in candidates if not c.statistic] or [c.value for c in candidates]
     span = _span(pool, min(raw), max(raw), claim.unit)
@@ -1341,11 +1351,67 @@ def _check_scoped_metric(claim: Claim, groups: Sequence[str],
                    f"({truth})")
 
 
+def _model_pooled(claim: Claim, groups: Sequence[str], index: InventoryIndex) -> Verdict | None:
+    paths = _scope_paths(index, claim.scope)
+    if len(paths) < 2:
+        return None
+    for group in groups:
+        candidates = _pooled(index, group, paths, claim.scope)
+        for value, tolerance in _interpretations(claim, index.pools[group]):
+            allowed = tolerance + 1e-9 * max(1.0, abs(value))
+            near = [c for c in candidates if abs(c.value - value) <= allowed]
+            if near:
+                found = min(near, key=lambda c: abs(c.value - value))
+                truth = f"{found.shown} in {found.where}"
+                return Verdict(claim, SUPPORTED, truth, truth)
+    return None
+
+
+def _pooled(index: InventoryIndex, group: str, paths: tuple[str, ...],
+            scope: str) -> list[_Candidate]:
+    """Statistics of a metric's values over several files (a model's logs, a folder's runs):
+    over all of them, and over those of each file type ("pooled over the CSV logs")."""
+    key = ("pooled", group, paths)
+    found: list[_Candidate] | None = index.memo.get(key)
+    if found is None:
+        wanted = set(paths)
+        pooled: dict[str, list[float]] = defaultdict(list)
+        for one in index.inventory.series:
+            if one.path not in wanted:
+                continue
+            series_group, _stat, unit = metric_group(one.name)
+            if series_group != group:
+                continue
+            factor = _TO_SECONDS.get(unit or "s", 1.0) if group in _TIME_GROUPS else 1.0
+            values = [value * factor for value in one.values]
+            pooled[""] += values
+            pooled[one.path.rsplit(".", 1)[-1].lower()] += values
+        place = scope.removeprefix("model:")
+        unit = "s" if group in _TIME_GROUPS else ""
+        found = []
+        for kind, values in pooled.items():
+            if len(values) < 2 or (kind and len(pooled) == 2):
+                continue  # one kind only: the same figures as all of them
+            source = f"all {len(values)} {group} values of {place}" + (
+                f" in its {kind} files" if kind else "")
+            found.extend(_new(_Candidate, (value, source, label, group, value, unit, ""))
+                         for label, value in _statistics(values))
+        index.memo[key] = found
+    return found
+
+
 def _scope_paths(index: InventoryIndex, scope: str) -> tuple[str, ...]:
     """The corpus files a scope names: the file itself, every file of that name, or every
-    file under that folder."""
+    file under that folder; for "model:<tag>", the files named after that model."""
     key = ("scope", scope)
     found: tuple[str, ...] | None = index.memo.get(key)
+    if found is None and scope.startswith("model:"):
+        # "llama3.2:1b" → "llama32_1b", as file names write it.
+        name, _, size = scope.removeprefix("model:").partition(":")
+        named = re.compile(rf"(?<![a-z0-9]){re.escape(name.replace('.', ''))}[_-]"
+                           rf"{re.escape(size)}(?![a-z0-9])")
+        found = index.memo[key] = tuple(
+            record.path for record in index.inventory.files if named.search(record.path.lower()))
     if found is None:
         wanted = scope.strip().strip("`*'\"").removeprefix("./").rstrip("/").lower()
         paths: list[str] = []

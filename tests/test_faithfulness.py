@@ -316,6 +316,31 @@ def test_sizes_of_averages_single_files_subsets_and_folders(
         (v.claim.text, v.verdict, v.message) for v in verdicts]
 
 
+def test_a_models_figure_may_be_pooled_over_its_logs(sample: FileInventory) -> None:
+    # The mean over every prompt of the llama3.2:1b logs is no value of any one file.
+    values = [v for s in sample.series if "llama32_1b" in s.path and s.name == "ttft_s"
+              for v in s.values]
+    assert len({s.path for s in sample.series if "llama32_1b" in s.path}) >= 2
+    pooled = sum(values) / len(values)
+    table = "| Model | TTFT mean (s) |\n|---|---|\n| llama3.2:1b | {:.5f} |"
+    found = one(table.format(pooled), sample, "metric")
+    assert found.verdict == SUPPORTED and "values of llama3.2:1b" in found.message, found.message
+    assert one(table.format(pooled * 7), sample, "metric").verdict == CONTRADICTED
+
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ("The p95 TTFT of run 20251022_033613 was 0.239 s.", SUPPORTED),
+    # 0.249 s is a TTFT of run 20251023_200251, not of this one.
+    ("The p95 TTFT of run 20251022_033613 was 0.249 s.", CONTRADICTED),
+])
+def test_a_run_named_bare_scopes_its_values(sample: FileInventory, text: str,
+                                            verdict: str) -> None:
+    assert 0.249 in _series(sample, "reports/ollama/20251023_200251/metrics.csv",
+                            "ttft_s").values
+    found = one(text, sample, "metric")
+    assert found.verdict == verdict, found.message
+
+
 @pytest.fixture
 def two_runs(tmp_path: Path) -> FileInventory:
     """Two runs' metrics, in two folders, and a note with no metrics."""
