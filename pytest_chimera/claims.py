@@ -1111,7 +1111,8 @@ def _size_claim(block: _Block, number: _Number, hints: Hints = NO_HINTS) -> Clai
                  subject=folder, section=block.section)
 
 
-_SUBSET_FILES = re.compile(rf"\b(?P<w>[^\W\d_][\w-]*)\s+{_FILEW}\b", re.IGNORECASE)
+_SUBSET_FILES = re.compile(rf"\b(?P<w>[^\W\d_][\w-]*)\s+(?:{_FILEW}|benchmarks?|logs?|"
+                           rf"reports?|results|summaries|runs?)\b", re.IGNORECASE)
 _ANY_FILES = frozenset({
     "the", "all", "these", "those", "its", "their", "our", "of", "and", "corpus", "dataset",
     "input", "data", "benchmark", "source", "artifact", "result", "results", "individual",
@@ -2555,11 +2556,38 @@ def _in_folder_said(block: _Block, number: _Number, claim: Claim,
                                                                    p_start):
                     said = (sentence_start, p_end, token.strip("`*").removeprefix("./").rstrip("/"))
                 break
+    if claim.kind == "count.total":
+        return _total_of_something(block, number, claim, sentence_start, hints), said
     if said is None or claim.kind != "count.type" or _CORPUS_WIDE.search(
             block.text, said[1], number.start):
         return claim, said
     return replace(claim, kind="count.folder", subject=said[2],
                    filters=(*claim.filters, ("folder", said[2]))), said
+
+
+_WHICH_HOLDS = re.compile(r"[`*\"')\s]*,?\s*(?:which|that)\s+(?:now\s+)?(?:contains?|holds?|"
+                          r"has|have|includes?)\s+(?:(?:about|around|roughly|some|exactly|only)\s+)?$",
+                          re.IGNORECASE)
+_POSSESSIVE_BEFORE = re.compile(r"\b(?:its|their|his|her)\s+(?:[^\W\d_]+\s+)?$", re.IGNORECASE)
+
+
+def _total_of_something(block: _Block, number: _Number, claim: Claim, sentence_start: int,
+                        hints: Hints) -> Claim:
+    """ "`reports/`, which contains 83 files": that folder's files; "across its nine files":
+    some thing's files, which the sentence does not say; else the corpus total it is."""
+    text = block.text
+    for p_start, p_end, token in reversed(block.paths):
+        if sentence_start <= p_start and p_end <= number.start:
+            name = token.strip("`*").removeprefix("./").rstrip("/")
+            if name.lower() in hints.folders and _WHICH_HOLDS.fullmatch(text, p_end,
+                                                                        number.start):
+                return replace(claim, kind="count.folder", subject=name,
+                               filters=(*claim.filters, ("folder", name)))
+            break
+    if _POSSESSIVE_BEFORE.search(text, max(sentence_start, number.start - 40), number.start):
+        return replace(claim, kind="count.family", subject="",
+                       filters=(*claim.filters, ("unresolved", "possessive")))
+    return claim
 
 
 _COUNT_RANGE_GAP = re.compile(r"\s*(?:[-–—]|to|through|until)\s*|\s+and\s+", re.IGNORECASE)

@@ -447,6 +447,17 @@ def test_a_label_counting_other_things_is_no_count_of_files(text: str, hints: Hi
     assert [c for c in claims_of(text, hints) if c.kind.startswith("count")] == []
 
 
+def test_a_folder_which_contains_and_its_files_are_not_the_corpus_total(hints: Hints) -> None:
+    check("The logs sit under `reports/`, which contains 83 files in total.",
+          [Want("count.folder", 83, subject="reports")], hints)
+    check("The compilation folder takes about 1.4 KB across its nine files.",
+          [Want("count.family", 9, filters=(("unresolved", "possessive"),))], hints)
+    sized = [c for c in claims_of("The conversation benchmarks together weigh approximately "
+                                  "8 KB.", hints) if c.kind.startswith("size")]
+    assert [(c.kind, dict(c.filters).get("unresolved")) for c in sized] == [
+        ("size.total", "conversation")]
+
+
 def test_a_bold_path_is_read_without_its_asterisks(hints: Hints) -> None:
     # "**" around a path is emphasis, not a glob: the path is the one between.
     claims = claims_of("- **csv_data/summary_week1.csv**: the first weekly summary", hints)
