@@ -170,7 +170,7 @@ def load_suite(path: Path, *, table: Literal["top", "tool.chimera"] = "top") -> 
     document = read_toml(path)
     where = ""
     if table == "tool.chimera":
-        document = document.get("tool", {}).get("chimera", {})
+        document = _tool_chimera(document, path)
         where = "tool.chimera."
     check_schema(document, "suite", str(path), where)
     agents: dict[str, AgentConfig] = {}
@@ -187,6 +187,28 @@ def load_suite(path: Path, *, table: Literal["top", "tool.chimera"] = "top") -> 
         cassettes=(base / document.get("cassettes", "cassettes")).resolve(),
         source=path,
     )
+
+
+def _tool_chimera(document: dict[str, Any], path: Path) -> dict[str, Any]:
+    # pyproject.toml belongs to many tools: check each step of the way down to our table, so a
+    # stray "tool = ..." is reported as the key it is, not met as the wrong type further on.
+    tool = document.get("tool")
+    if tool is None:
+        raise ConfigError(f"{path}: tool.chimera: no [tool.chimera] table in this file")
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: tool: expected a table, found {_toml_kind(tool)}")
+    chimera = tool.get("chimera")
+    if chimera is None:
+        raise ConfigError(f"{path}: tool.chimera: no [tool.chimera] table in this file")
+    if not isinstance(chimera, dict):
+        raise ConfigError(f"{path}: tool.chimera: expected a table, found {_toml_kind(chimera)}")
+    return chimera
+
+
+def _toml_kind(value: Any) -> str:
+    kinds = {bool: "a boolean", int: "an integer", float: "a float", str: "a string",
+             list: "an array"}
+    return kinds.get(type(value), f"a {type(value).__name__} value")
 
 
 def load_persona(path: Path) -> Persona:

@@ -11,6 +11,7 @@ import pytest
 from . import fixtures
 from .artifacts import ArtifactError, check_writable, remove_stale_temps
 from .backends.base import BackendError
+from .backends.replay import CassetteError, check_recording_folder
 from .config import ConfigError
 from .history import (
     Comparison,
@@ -40,6 +41,7 @@ REFERENCE_KEY = pytest.StashKey[SavedRun]()
 COMPARISON_KEY = pytest.StashKey[tuple[Comparison | None, list[Regression], str]]()
 SAVED_KEY = pytest.StashKey[str]()
 STALE_KEY = pytest.StashKey[list[Path]]()
+ORPHANS_KEY = pytest.StashKey[list[str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -81,18 +83,35 @@ def pytest_configure(config: pytest.Config) -> None:
         if not hasattr(config, "workerinput"):
             check_writable(session.report_dir)
             config.stash[STALE_KEY] = remove_stale_temps(session.report_dir)
+            if options.record and options.backend != "replay":
+                check_recording_folder(session.cassettes)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     except ArtifactError as exc:
         raise pytest.UsageError(f"--chimera-report-dir: {exc}") from None
+    except CassetteError as exc:
+        raise pytest.UsageError(f"{_cassettes_source(config, session)}: {exc}") from None
     config.stash[SESSION_KEY] = session
+
+
+def _cassettes_source(config: pytest.Config, session: ChimeraSession) -> str:
+    # Name where the cassette folder was set, as option errors name their flag or ini key.
+    if config.getoption("chimera_cassettes") is not None:
+        return "--chimera-cassettes"
+    if config.getini("chimera_cassettes"):
+        return "chimera_cassettes (ini)"
+    return f"{session.suite.source}: cassettes"
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Release the backend (and its loaded models) at the end of the session."""
     session = config.stash.get(SESSION_KEY, None)
     if session is not None:
-        session.close()
+        try:
+            session.close()
+        except BackendError as exc:
+            # Past the summary, so no test can carry it; said once, not as a traceback.
+            config.get_terminal_writer().line(f"chimera: {exc}", red=True)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -130,15 +149,50 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     session = metafunc.config.stash.get(SESSION_KEY, None)
     if session is None:
-        raise pytest.UsageError(
-            f"{metafunc.definition.nodeid} uses chimera fixtures but no agents file was found: "
-            "pass --chimera-config or add chimera.toml next to the suite"
-        )
+        if hasattr(metafunc.config, "workerinput"):
+            # An xdist worker that stopped its session would crash xdist's controller: a
+            # collection error, which the controller reports in one line, is the clean way.
+            pytest.fail(_no_agents_file(metafunc.config, [metafunc.definition.nodeid]),
+                        pytrace=False)
+        # Raised here, a UsageError would be a collection error wrapped in pytest's frames;
+        # raised once collection is over, it is the one ERROR line of every other usage error.
+        metafunc.config.stash.setdefault(ORPHANS_KEY, []).append(metafunc.definition.nodeid)
+        return
     agents = session.selection.agents
     metafunc.parametrize("chimera_agent", agents, ids=[a.name for a in agents])
     if "chimera_persona" in metafunc.fixturenames:
         personas = session.selection.personas
         metafunc.parametrize("chimera_persona", personas, ids=[p.id for p in personas])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config) -> None:
+    """Stop with a usage error when tests use chimera fixtures but no agents file was found."""
+    orphans = config.stash.get(ORPHANS_KEY, [])
+    if orphans:
+        raise pytest.UsageError(_no_agents_file(config, orphans))
+
+
+def _no_agents_file(config: pytest.Config, orphans: list[str]) -> str:
+    more = f" (and {len(orphans) - 1} more)" if len(orphans) > 1 else ""
+    return (f"{orphans[0]}{more} uses chimera fixtures but no agents file was found: looked "
+            f"for {_places_looked(config)}; add chimera.toml next to the suite or pass "
+            "--chimera-config=PATH")
+
+
+def _places_looked(config: pytest.Config) -> str:
+    # The places find_suite_file searches, as the user named them.
+    root = config.rootpath
+    places = f"chimera.toml and [tool.chimera] in pyproject.toml in {root}"
+    folders: dict[str, None] = {}
+    for arg in config.args:
+        candidate = Path(arg.split("::", 1)[0])
+        folder = candidate if candidate.is_dir() else candidate.parent
+        if folder.resolve() != root.resolve():
+            folders[str(folder)] = None
+    if folders:
+        places += f", and chimera.toml in {', '.join(folders)} and the folders above, up to it"
+    return places
 
 
 @pytest.hookimpl(wrapper=True)

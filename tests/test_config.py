@@ -121,6 +121,28 @@ def test_bad_option_in_pyproject_names_the_tool_chimera_path(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param('tool = "x"\n', "tool: expected a table, found a string", id="tool-a-string"),
+        pytest.param("tool = [1]\n", "tool: expected a table, found an array", id="tool-an-array"),
+        pytest.param("[tool]\nchimera = 5\n", "tool.chimera: expected a table, found an integer",
+                     id="chimera-a-number"),
+        pytest.param('[tool.black]\nline-length = 99\n', "tool.chimera: no [tool.chimera] "
+                     "table in this file", id="no-chimera-table"),
+        pytest.param('[project]\nname = "x"\n', "tool.chimera: no [tool.chimera] table in "
+                     "this file", id="no-tool-table"),
+    ],
+)
+def test_a_pyproject_without_a_tool_chimera_table_names_the_key(tmp_path: Path, text: str,
+                                                                message: str) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_suite(path, table="tool.chimera")
+    assert str(info.value) == f"{path}: {message}"
+
+
+@pytest.mark.parametrize(
     ("make", "reason"),
     [
         pytest.param(lambda p: None, "file not found", id="missing"),

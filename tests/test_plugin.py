@@ -199,8 +199,8 @@ def test_a_bad_ini_value_names_the_ini_key(pytester: pytest.Pytester,
 def test_chimera_fixtures_without_an_agents_file_say_so(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_orphan=TEST_FILE)
     result = pytester.runpytest()
-    assert result.ret == pytest.ExitCode.INTERRUPTED
-    result.stdout.fnmatch_lines(["*test_orphan.py::test_report uses chimera fixtures but no "
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: test_orphan.py::test_report uses chimera fixtures but no "
                                  "agents file was found*"])
 
 

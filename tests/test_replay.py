@@ -22,11 +22,18 @@ from pytest_chimera.artifacts import (
     safe_name,
 )
 from pytest_chimera.backends import make_backend
-from pytest_chimera.backends.base import Backend, BackendUnavailable, GenerationRequest
+from pytest_chimera.backends.base import (
+    Backend,
+    BackendError,
+    BackendUnavailable,
+    GenerationRequest,
+)
 from pytest_chimera.backends.replay import (
     TOKEN_COUNTS,
+    CassetteError,
     RecordingBackend,
     ReplayBackend,
+    check_recording_folder,
     request_key,
     text_key,
 )
@@ -173,6 +180,182 @@ def test_a_corrupt_cassette_is_named(recorded: tuple[Path, FakeBackend, Workflow
     path.write_text("{not json", "utf-8")
     with pytest.raises(BackendUnavailable, match=f"^{path}: unreadable cassette"):
         ReplayBackend(cassettes).generate(live.requests[0])
+
+
+def _drop(*keys: str) -> Callable[[dict[str, Any]], None]:
+    def edit(cassette: dict[str, Any]) -> None:
+        *parents, last = keys
+        node = cassette
+        for key in parents:
+            node = node[key]
+        del node[last]
+    return edit
+
+
+def _set(value: Any, *keys: str) -> Callable[[dict[str, Any]], None]:
+    def edit(cassette: dict[str, Any]) -> None:
+        *parents, last = keys
+        node = cassette
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("text", "edit", "message"),
+    [
+        pytest.param("[]", None, '(top level): expected an object with a "response", found an '
+                     "array", id="array"),
+        pytest.param('{"request": {}}', None, "response: expected an object, found nothing "
+                     "(the key is missing)", id="no-response"),
+        pytest.param(None, _set("x", "response"), 'response: expected an object, found the '
+                     'string "x"', id="response-a-string"),
+        pytest.param(None, _set(None, "response", "text"), "response.text: expected a string, "
+                     "found null", id="text-null"),
+        pytest.param(None, _drop("response", "text"), "response.text: expected a string, found "
+                     "nothing (the key is missing)", id="text-missing"),
+        pytest.param(None, _set(5, "response", "model"), "response.model: expected a string, "
+                     "found the number 5", id="model-a-number"),
+        pytest.param(None, _set(["stop"], "response", "done_reason"), "response.done_reason: "
+                     "expected a string, found an array", id="done-reason-an-array"),
+        pytest.param(None, _set([], "response", "metrics"), "response.metrics: expected an "
+                     "object, found an array", id="metrics-an-array"),
+        pytest.param(None, _set("slow", "response", "metrics", "ttft_s"),
+                     'response.metrics.ttft_s: expected a number of seconds (0 or more), found '
+                     'the string "slow"', id="ttft-a-string"),
+        pytest.param(None, _drop("response", "metrics", "eval_s"),
+                     "response.metrics.eval_s: expected a number of seconds (0 or more), found "
+                     "nothing (the key is missing)", id="eval-s-missing"),
+        pytest.param(None, _set(-1.5, "response", "metrics", "total_s"),
+                     "response.metrics.total_s: expected a number of seconds (0 or more), found "
+                     "the number -1.5", id="negative-seconds"),
+        pytest.param(None, _set(math.nan, "response", "metrics", "load_s"),
+                     "response.metrics.load_s: expected a number of seconds (0 or more), found "
+                     "the number nan", id="nan-seconds"),
+        pytest.param(None, _set(1.5, "response", "metrics", "eval_tokens"),
+                     "response.metrics.eval_tokens: expected a whole number of tokens (0 or "
+                     "more), found the number 1.5", id="fractional-tokens"),
+        pytest.param(None, _set(True, "response", "metrics", "prompt_tokens"),
+                     "response.metrics.prompt_tokens: expected a whole number of tokens (0 or "
+                     "more), found true (a boolean)", id="boolean-tokens"),
+    ],
+)
+def test_a_wrong_shaped_cassette_is_named_with_what_is_wrong(
+    recorded: tuple[Path, FakeBackend, WorkflowRun], text: str | None,
+    edit: Callable[[dict[str, Any]], None] | None, message: str,
+) -> None:
+    # Valid JSON of the wrong shape must stop at the backend with the file and the field, not
+    # reach the workflow (or the report) as a value of the wrong type.
+    cassettes, live, _ = recorded
+    path = cassettes / f"{request_key(live.requests[0])}.json"
+    if edit is not None:
+        cassette = json.loads(path.read_text("utf-8"))
+        edit(cassette)
+        text = json.dumps(cassette)
+    assert text is not None
+    path.write_text(text, "utf-8")
+    with pytest.raises(CassetteError) as info:
+        ReplayBackend(cassettes).generate(live.requests[0])
+    assert str(info.value) == (f"{path}: not a cassette: {message}; re-record it with "
+                               "--chimera-record")
+
+
+def test_a_cassette_with_extra_keys_still_plays(
+        recorded: tuple[Path, FakeBackend, WorkflowRun]) -> None:
+    cassettes, live, _ = recorded
+    path = cassettes / f"{request_key(live.requests[0])}.json"
+    cassette = json.loads(path.read_text("utf-8"))
+    cassette["response"]["metrics"]["gpu"] = "H100"
+    del cassette["request"], cassette["response"]["backend"], cassette["response"]["done_reason"]
+    path.write_text(json.dumps(cassette), "utf-8")
+    generation = ReplayBackend(cassettes).generate(live.requests[0])
+    assert generation.text == ANSWERS[0] and generation.done_reason == "stop"
+
+
+BAD_TOKEN_COUNTS = [
+    pytest.param("[]", "not a token-counts file: expected an object of token counts, found an "
+                 "array", id="array"),
+    pytest.param('{"k": "3"}', 'not a token-counts file: k: expected a whole number of tokens '
+                 '(0 or more), found the string "3"', id="count-a-string"),
+    pytest.param('{"k": -1}', "not a token-counts file: k: expected a whole number of tokens "
+                 "(0 or more), found the number -1", id="negative-count"),
+    pytest.param('{"k": 2.5}', "not a token-counts file: k: expected a whole number of tokens "
+                 "(0 or more), found the number 2.5", id="fractional-count"),
+    pytest.param("{", "unreadable token counts (Expecting property name", id="not-json"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_TOKEN_COUNTS)
+@pytest.mark.parametrize("backend", ["replay", "recording"])
+def test_bad_token_counts_are_named(tmp_path: Path, make_fake_backend: MakeFakeBackend,
+                                    backend: str, text: str, message: str) -> None:
+    path = tmp_path / TOKEN_COUNTS
+    path.write_text(text, "utf-8")
+    with pytest.raises(CassetteError) as info:
+        if backend == "replay":
+            ReplayBackend(tmp_path)
+        else:
+            RecordingBackend(make_fake_backend(), tmp_path)
+    assert str(info.value).startswith(f"{path}: {message}")
+
+
+def test_check_recording_folder_makes_a_missing_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "new" / "cassettes"
+    check_recording_folder(folder)
+    assert folder.is_dir() and os.listdir(folder) == []
+
+
+def _file(path: Path) -> Path:
+    path.write_text("", "utf-8")
+    return path
+
+
+def _counts(text: str) -> Callable[[Path], Path]:
+    def make(path: Path) -> Path:
+        path.mkdir()
+        (path / TOKEN_COUNTS).write_text(text, "utf-8")
+        return path
+    return make
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        pytest.param(_file, "^cassette folder {p} is a file, not a folder$", id="a-file"),
+        pytest.param(lambda p: _file(p) / "sub", "^cassette folder {p}/sub is not writable: "
+                     "Not a directory$", id="under-a-file"),
+        pytest.param(_counts("{"), "^{p}/token-counts.json: unreadable token counts .*: repair "
+                     "it, or delete it and re-record every cassette in {p}$",
+                     id="corrupt-token-counts"),
+        pytest.param(_counts("[]"), "^{p}/token-counts.json: not a token-counts file: .*: "
+                     "repair it", id="wrong-shaped-token-counts"),
+    ],
+)
+def test_check_recording_folder_refuses(tmp_path: Path, make: Callable[[Path], Path],
+                                        message: str) -> None:
+    folder = tmp_path / "cassettes"
+    target = make(folder)
+    with pytest.raises(CassetteError, match=message.format(p=folder)):
+        check_recording_folder(target)
+
+
+def test_a_recording_that_cannot_be_written_is_a_backend_error(
+        tmp_path: Path, make_fake_backend: MakeFakeBackend) -> None:
+    # The folder checked at start can still go: here a file takes its place mid-run.
+    blocker = tmp_path / "cassettes"
+    live = make_fake_backend()
+    recorder = RecordingBackend(live, blocker)
+    blocker.write_text("keep me", "utf-8")
+    recorder.count_tokens("m", "alpha beta", {})
+    with pytest.raises(BackendError, match=f"^could not record the generation: cannot write "
+                                           f"{blocker}/"):
+        recorder.generate(GenerationRequest("m", "system prompt", "one"))
+    with pytest.raises(BackendError, match=f"^could not save the token counts: cannot write "
+                                           f"{blocker}/{TOKEN_COUNTS}"):
+        recorder.close()
+    assert live.closed  # the live backend is released all the same
+    assert blocker.read_text("utf-8") == "keep me"
 
 
 def test_two_recorders_merge_their_token_counts(tmp_path: Path,

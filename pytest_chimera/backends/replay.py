@@ -12,14 +12,142 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
-from ..artifacts import atomic_write_json
-from .base import Backend, BackendUnavailable, Generation, GenerationMetrics, GenerationRequest
+from ..artifacts import ArtifactError, atomic_write_json
+from .base import (
+    Backend,
+    BackendError,
+    BackendUnavailable,
+    Generation,
+    GenerationMetrics,
+    GenerationRequest,
+)
 
 TOKEN_COUNTS = "token-counts.json"
+DURATIONS = ("ttft_s", "total_s", "load_s", "prompt_eval_s", "eval_s")
+TOKEN_FIELDS = ("prompt_tokens", "eval_tokens")
+_MISSING: Any = object()
+
+
+class CassetteError(BackendUnavailable):
+    """A cassette or the token counts beside it are not what a recording writes."""
+
+
+def _json_kind(value: Any) -> str:
+    # Named as JSON names them: the person reading the message edits a JSON file.
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {json.dumps(shown, ensure_ascii=False)}"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_seconds(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and value >= 0)
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, RecursionError) as exc:
+        raise CassetteError(f"{path}: unreadable {what} ({exc})") from None
+
+
+def read_token_counts(path: Path) -> dict[str, int]:
+    """The token counts a recording kept ({} when there is no file); CassetteError if broken."""
+    try:
+        document = _read_json(path, "token counts")
+    except FileNotFoundError:
+        return {}
+    if not isinstance(document, dict):
+        raise CassetteError(f"{path}: not a token-counts file: expected an object of token "
+                            f"counts, found {_json_kind(document)}")
+    for key, value in document.items():
+        if not _is_count(value):
+            raise CassetteError(f"{path}: not a token-counts file: {key}: expected a whole "
+                                f"number of tokens (0 or more), found {_json_kind(value)}")
+    return document
+
+
+def read_cassette(path: Path) -> dict[str, Any]:
+    """The ``response`` of one cassette, every field checked; CassetteError naming what is wrong.
+
+    Checked here, where the file is read, so that nothing past the backend meets a value of the
+    wrong type. FileNotFoundError passes through: a missing cassette is a changed request.
+    """
+    document = _read_json(path, "cassette")
+
+    def wrong(where: str, expected: str, found: Any) -> CassetteError:
+        shown = "nothing (the key is missing)" if found is _MISSING else _json_kind(found)
+        return CassetteError(f"{path}: not a cassette: {where}: expected {expected}, found "
+                             f"{shown}; re-record it with --chimera-record")
+
+    if not isinstance(document, dict):
+        raise wrong("(top level)", 'an object with a "response"', document)
+    response = document.get("response", _MISSING)
+    if not isinstance(response, dict):
+        raise wrong("response", "an object", response)
+    for key in ("text", "model"):
+        if not isinstance(response.get(key, _MISSING), str):
+            raise wrong(f"response.{key}", "a string", response.get(key, _MISSING))
+    for key in ("backend", "done_reason"):
+        if key in response and not isinstance(response[key], str):
+            raise wrong(f"response.{key}", "a string", response[key])
+    metrics = response.get("metrics", _MISSING)
+    if not isinstance(metrics, dict):
+        raise wrong("response.metrics", "an object", metrics)
+    for key in DURATIONS:
+        if not _is_seconds(metrics.get(key, _MISSING)):
+            raise wrong(f"response.metrics.{key}", "a number of seconds (0 or more)",
+                        metrics.get(key, _MISSING))
+    for key in TOKEN_FIELDS:
+        if not _is_count(metrics.get(key, _MISSING)):
+            raise wrong(f"response.metrics.{key}", "a whole number of tokens (0 or more)",
+                        metrics.get(key, _MISSING))
+    return response
+
+
+def check_recording_folder(cassettes: Path) -> None:
+    """Raise CassetteError unless ``cassettes`` (made if missing) can take recordings.
+
+    Run before any generation, so that a bad folder stops the session at once instead of
+    after the first (possibly long) generation, whose result would then be lost.
+    """
+    if cassettes.exists() and not cassettes.is_dir():
+        raise CassetteError(f"cassette folder {cassettes} is a file, not a folder")
+    try:
+        cassettes.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".chimera-probe.", dir=cassettes)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise CassetteError(f"cassette folder {cassettes} is not writable: "
+                            f"{exc.strerror}") from None
+    try:
+        read_token_counts(cassettes / TOKEN_COUNTS)
+    except CassetteError as exc:
+        # Replay fits prompts with these counts: without them the cassettes beside them miss.
+        raise CassetteError(f"{exc}: repair it, or delete it and re-record every cassette in "
+                            f"{cassettes}") from None
 
 
 def request_key(request: GenerationRequest) -> str:
@@ -46,13 +174,7 @@ class ReplayBackend:
                 f"no cassettes at {cassettes}: record some with --chimera-record on a live backend"
             )
         self.cassettes = cassettes
-        counts = cassettes / TOKEN_COUNTS
-        try:
-            self._counts: dict[str, int] = (
-                json.loads(counts.read_text("utf-8")) if counts.exists() else {}
-            )
-        except (OSError, ValueError) as exc:
-            raise BackendUnavailable(f"{counts}: unreadable token counts ({exc})") from None
+        self._counts = read_token_counts(cassettes / TOKEN_COUNTS)
         self._recorded_from = "unknown"
 
     @property
@@ -71,16 +193,13 @@ class ReplayBackend:
     def generate(self, request: GenerationRequest) -> Generation:
         path = self.cassettes / f"{request_key(request)}.json"
         try:
-            data = json.loads(path.read_text("utf-8"))
+            response = read_cassette(path)
         except FileNotFoundError:
             raise BackendUnavailable(
                 f"no recorded generation for this request in {self.cassettes} (looked for "
                 f"{path.name}): the prompt, options or corpus changed since recording; "
                 "re-record with --chimera-record"
             ) from None
-        except (OSError, ValueError) as exc:
-            raise BackendUnavailable(f"{path}: unreadable cassette ({exc})") from None
-        response = data["response"]
         self._recorded_from = response.get("backend", "unknown")
         return Generation(
             text=response["text"],
@@ -102,10 +221,7 @@ class RecordingBackend:
         self.cassettes = cassettes
         self.name = inner.name
         self._lock = threading.Lock()
-        path = cassettes / TOKEN_COUNTS
-        self._counts: dict[str, int] = (
-            json.loads(path.read_text("utf-8")) if path.exists() else {}
-        )
+        self._counts = read_token_counts(cassettes / TOKEN_COUNTS)
         self._dirty = False
 
     @property
@@ -124,7 +240,17 @@ class RecordingBackend:
 
     def generate(self, request: GenerationRequest) -> Generation:
         generation = self.inner.generate(request)
-        atomic_write_json(self.cassettes / f"{request_key(request)}.json", {
+        path = self.cassettes / f"{request_key(request)}.json"
+        try:
+            self._write_cassette(path, request, generation)
+            self._flush_counts()
+        except ArtifactError as exc:
+            raise BackendError(f"could not record the generation: {exc}") from None
+        return generation
+
+    def _write_cassette(self, path: Path, request: GenerationRequest,
+                        generation: Generation) -> None:
+        atomic_write_json(path, {
             "request": {
                 "model": request.model, "system": request.system, "prompt": request.prompt,
                 "prefill": request.prefill, "options": request.options,
@@ -135,8 +261,6 @@ class RecordingBackend:
                 "metrics": generation.metrics.as_dict(),
             },
         })
-        self._flush_counts()
-        return generation
 
     def _flush_counts(self) -> None:
         path = self.cassettes / TOKEN_COUNTS
@@ -144,13 +268,20 @@ class RecordingBackend:
             if self._dirty:
                 # Another process (an xdist worker) may have recorded counts since we read them.
                 try:
-                    on_disk = json.loads(path.read_text("utf-8")) if path.exists() else {}
-                except (OSError, ValueError):
+                    on_disk = read_token_counts(path)
+                except CassetteError:
+                    # Checked at start (check_recording_folder); whatever broke it since is
+                    # replaced by the counts this process holds.
                     on_disk = {}
                 self._counts = {**on_disk, **self._counts}
                 atomic_write_json(path, dict(sorted(self._counts.items())))
                 self._dirty = False
 
     def close(self) -> None:
-        self._flush_counts()
-        self.inner.close()
+        try:
+            try:
+                self._flush_counts()
+            except ArtifactError as exc:
+                raise BackendError(f"could not save the token counts: {exc}") from None
+        finally:
+            self.inner.close()
