@@ -49,6 +49,12 @@ _PLAIN_NUMBER_CHARS = "0123456789.eE+-"
 _SEEN_CELLS = 10_000
 
 
+# The reasons of problems whose entries are missing from every count: a folder that cannot
+# be listed hides all it holds, and an entry that cannot be looked at is not known to be a file.
+CANNOT_LIST = "cannot list folder"
+CANNOT_STAT = "cannot stat"
+
+
 class CorpusError(Exception):
     """The corpus as a whole cannot be scanned (missing, not a folder, unreadable)."""
 
@@ -208,6 +214,15 @@ class FileInventory:
     def _paths(self) -> frozenset[str]:
         return frozenset(f.path for f in self.files)
 
+    @property
+    def unreadable(self) -> tuple[Problem, ...]:
+        """The folders that could not be listed and the entries that could not be looked at.
+
+        Whatever they hold is in no count, so a count of the corpus may be low by that much;
+        a reader of any verdict on a count must be told.
+        """
+        return tuple(p for p in self.problems if p.reason.startswith((CANNOT_LIST, CANNOT_STAT)))
+
     def data_period(self) -> tuple[date, date] | None:
         """The first and last date the data speaks of (None without one)."""
         return _data_period(self)
@@ -305,7 +320,7 @@ def scan_corpus(root: str | os.PathLike[str], *, read_facts: bool = True) -> Fil
                     st = (lstat(name, dir_fd=descriptor) if descriptor is not None
                           else lstat(where / name))
                 except OSError as exc:
-                    problems.append(Problem(rel, f"cannot stat: {exc.strerror}"))
+                    problems.append(Problem(rel, f"{CANNOT_STAT}: {exc.strerror}"))
                     continue
                 # os.path.splitext's reading: the last dot, unless only dots come before it.
                 dot = name.rfind(".")
@@ -359,7 +374,8 @@ def _walk(
     """Each folder below ``base`` (relative, "" for the root), an open descriptor of it (None
     where the platform has no ``dir_fd``) and the names of its regular files.
 
-    The descriptor is closed when the next folder is asked for.
+    The descriptor is closed when the next folder is asked for. A folder below the root that
+    cannot be listed is a problem; the root itself is a :class:`CorpusError`.
     """
     # Explicit stack instead of recursion: a 100,000-file tree may be deep.
     stack = [""]
@@ -377,8 +393,12 @@ def _walk(
         except OSError as exc:
             if descriptor is not None:
                 os.close(descriptor)
-            problems.append(Problem(printable_path(current or "."),
-                                    f"cannot list folder: {exc.strerror}"))
+            if not current:
+                # Without the root's listing there is no corpus to speak of: an empty inventory
+                # would make every true count of the report read as contradicted.
+                raise CorpusError(f"corpus {base} cannot be read: {exc.strerror}") from None
+            problems.append(Problem(printable_path(current),
+                                    f"{CANNOT_LIST}: {exc.strerror}"))
             continue
         try:
             prefix = f"{current}/" if current else ""
@@ -399,7 +419,7 @@ def _walk(
                                                 "not a regular file"))
                 except OSError as exc:
                     problems.append(Problem(printable_path(prefix + entry.name),
-                                            f"cannot stat: {exc.strerror}"))
+                                            f"{CANNOT_STAT}: {exc.strerror}"))
             yield current, descriptor, regular
         finally:
             if descriptor is not None:

@@ -537,3 +537,23 @@ def test_cli_export_writes_github_action_benchmark_files(
     assert ttft["value"] == pytest.approx(90.0)
     assert cli.main(["export", "--storage", str(storage)]) == 2
     assert "nothing to write" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("spelling", ["same", "dot-slash", "symlink"])
+def test_cli_export_to_one_file_twice_is_a_usage_error(
+    storage: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], spelling: str) -> None:
+    # The second write would replace the first, and both "wrote" lines would still be printed.
+    target = tmp_path / "bench.json"
+    target.write_text("[]", "utf-8")  # an earlier export, which must survive
+    other = {"same": str(target), "dot-slash": f"{tmp_path}/./bench.json",
+             "symlink": str(tmp_path / "link.json")}[spelling]
+    if spelling == "symlink":
+        (tmp_path / "link.json").symlink_to(target)
+    assert cli.main(["export", "--storage", str(storage), "--github-bigger", str(target),
+                     "--github-smaller", other]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("chimera export: --github-bigger and --github-smaller ")
+    assert err.endswith(": the second file would replace the first; give each its own file\n")
+    assert str(target) in err
+    assert target.read_text("utf-8") == "[]"

@@ -16,6 +16,11 @@ INPUT_ERRORS: list[tuple[str, bytes, str]] = [
     ("binary.md", b"# Report\x00\x01\x02", "is binary, not Markdown text"),
     ("latin1.md", "# R\u00e9sum\u00e9\n".encode("latin-1"), "is not UTF-8 text (byte 3"),
     ("huge.md", b"a" * (cli.MAX_REPORT_BYTES + 1), "MiB; not a report"),
+    # Nothing to verify is no verdict: "faithful" would vouch for a report never written.
+    ("empty.md", b"", "is empty: nothing to verify"),
+    ("blank.md", b" \n\t\r\n\n", "is empty: nothing to verify"),
+    ("bom-only.md", b"\xef\xbb\xbf", "is empty: nothing to verify"),
+    ("bom-and-blank.md", b"\xef\xbb\xbf\n  \n", "is empty: nothing to verify"),
 ]
 
 
@@ -37,16 +42,15 @@ def test_unreadable_report_is_exit_2_naming_it(
     report = tmp_path / name
     report.write_bytes(data)
     assert cli.main(["verify", str(report), "--corpus", str(corpus)]) == 2
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert f"report {report} " in err and reason in err
-    assert "Traceback" not in err
+    assert "Traceback" not in err and out == ""
 
 
 @pytest.mark.parametrize("text", [
-    "",
     "just a sentence without any headings or numbers\n",
     "# Only a title\n",
-], ids=["empty", "no-sections", "title-only"])
+], ids=["no-sections", "title-only"])
 def test_report_without_claims_gets_a_verdict(
     tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str], text: str
 ) -> None:
@@ -137,8 +141,16 @@ def test_absurd_numbers_get_a_verdict_not_a_crash(
         pytest.param(lambda p: p.write_bytes(b"\xff\xfe{}"), "record",
                      "run record {path} is not UTF-8 text", id="record-not-utf8"),
         pytest.param(lambda p: p.write_text("[1, 2]"), "record",
-                     "run record {path} is not a run record (no run_date)",
-                     id="record-not-a-record"),
+                     "run record {path} is not a run record: it is a JSON array, not an "
+                     "object", id="record-not-a-record"),
+        pytest.param(lambda p: p.write_text(""), "record", "run record {path} is empty",
+                     id="record-empty"),
+        pytest.param(lambda p: p.write_text('{"run_date": "2025-11-02T10:00:00Z"}'), "record",
+                     "run record {path} does not match schemas/run.schema.json:\n"
+                     "  (top level): missing schema, agent, persona, backend, replayed, "
+                     "inventory, phases, calls, metrics, context_problems, report_text, "
+                     "structure, faithfulness, assertions, artifacts",
+                     id="record-without-its-fields"),
     ],
 )
 def test_a_missing_or_wrong_input_is_exit_2_naming_it(
