@@ -1286,15 +1286,22 @@ def _check_metric(claim: Claim, context: _Context) -> Verdict:
             return pooled
     main = index.pools[groups[0]]
     truth = f"{name} values in the corpus span {_pool_range(main, claim.unit)}"
+    return _no_such_value(claim, groups, index, truth, "", "in the corpus")
+
+
+def _no_such_value(claim: Claim, groups: Sequence[str], index: InventoryIndex, truth: str,
+                   of_place: str, where: str) -> Verdict:
+    """The contradiction of a value found nowhere it should be: misattributed when another
+    metric holds it, else simply not there."""
+    name = claim.name or claim.subject
     other = _misattributed(claim, groups, index)
     if other is not None:
         return Verdict(
             claim, CONTRADICTED, truth,
-            f"{_format_value(claim)} is not a {name} value: {other.shown} is {other.name} in "
-            f"{other.where} (misattributed; {truth})")
+            f"{_format_value(claim)} is not a {name} value{of_place}: {other.shown} is "
+            f"{other.name} in {other.where} (misattributed; {truth})")
     return Verdict(claim, CONTRADICTED, truth,
-                   f"no {name} value or statistic in the corpus is {_format_value(claim)} "
-                   f"({truth})")
+                   f"no {name} value or statistic {where} is {_format_value(claim)} ({truth})")
 
 
 def _check_scoped_metric(claim: Claim, groups: Sequence[str],
@@ -1340,15 +1347,7 @@ def _check_scoped_metric(claim: Claim, groups: Sequence[str],
         return Verdict(claim, CONTRADICTED, truth,
                        f"{_format_value(claim)} is not a {name} value or statistic of {place}: "
                        f"{elsewhere.shown} is in {elsewhere.where} (another file; {truth})")
-    other = _misattributed(claim, groups, index)
-    if other is not None:
-        return Verdict(
-            claim, CONTRADICTED, truth,
-            f"{_format_value(claim)} is not a {name} value of {place}: {other.shown} is "
-            f"{other.name} in {other.where} (misattributed; {truth})")
-    return Verdict(claim, CONTRADICTED, truth,
-                   f"no {name} value or statistic of {place} is {_format_value(claim)} "
-                   f"({truth})")
+    return _no_such_value(claim, groups, index, truth, f" of {place}", f"of {place}")
 
 
 def _model_pooled(claim: Claim, groups: Sequence[str], index: InventoryIndex) -> Verdict | None:
