@@ -1326,13 +1326,9 @@ def _check_scoped_metric(claim: Claim, groups: Sequence[str],
     if not in_scope:
         return None
     for pool, candidates in in_scope:
-        for value, tolerance in _interpretations(claim, pool):
-            allowed = tolerance + 1e-9 * max(1.0, abs(value))
-            near = [c for c in candidates if abs(c.value - value) <= allowed]
-            if near:
-                found = min(near, key=lambda c: abs(c.value - value))
-                truth = f"{found.shown} in {found.where}"
-                return Verdict(claim, SUPPORTED, truth, truth)
+        supported = _supported_among(claim, pool, candidates)
+        if supported is not None:
+            return supported
     place = (f"the {claim.scope.removeprefix('model:')} files" if claim.scope.startswith("model:")
              else claim.scope.strip("`*'\"/ ") or claim.scope)
     pool, candidates = in_scope[0]
@@ -1355,14 +1351,23 @@ def _model_pooled(claim: Claim, groups: Sequence[str], index: InventoryIndex) ->
     if len(paths) < 2:
         return None
     for group in groups:
-        candidates = _pooled(index, group, paths, claim.scope)
-        for value, tolerance in _interpretations(claim, index.pools[group]):
-            allowed = tolerance + 1e-9 * max(1.0, abs(value))
-            near = [c for c in candidates if abs(c.value - value) <= allowed]
-            if near:
-                found = min(near, key=lambda c: abs(c.value - value))
-                truth = f"{found.shown} in {found.where}"
-                return Verdict(claim, SUPPORTED, truth, truth)
+        supported = _supported_among(claim, index.pools[group],
+                                     _pooled(index, group, paths, claim.scope))
+        if supported is not None:
+            return supported
+    return None
+
+
+def _supported_among(claim: Claim, pool: _Pool,
+                     candidates: Sequence[_Candidate]) -> Verdict | None:
+    """Supported by the candidate nearest the claim's value, if one is within its rounding."""
+    for value, tolerance in _interpretations(claim, pool):
+        allowed = tolerance + 1e-9 * max(1.0, abs(value))
+        near = [c for c in candidates if abs(c.value - value) <= allowed]
+        if near:
+            found = min(near, key=lambda c: abs(c.value - value))
+            truth = f"{found.shown} in {found.where}"
+            return Verdict(claim, SUPPORTED, truth, truth)
     return None
 
 
