@@ -199,7 +199,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def check_writable(folder: Path) -> None:
+def check_writable(folder: Path, what: str = "report folder") -> None:
     """Raise ArtifactError unless files can be created in ``folder`` (made if missing)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -207,4 +207,4 @@ def check_writable(folder: Path) -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise ArtifactError(f"report folder {folder} is not writable: {exc.strerror}") from None
+        raise ArtifactError(f"{what} {folder} is not writable: {exc.strerror}") from None

@@ -12,13 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
-from ..artifacts import ArtifactError, atomic_write_json
+from ..artifacts import ArtifactError, atomic_write_json, check_writable
 from .base import (
     Backend,
     BackendError,
@@ -135,13 +133,9 @@ def check_recording_folder(cassettes: Path) -> None:
     if cassettes.exists() and not cassettes.is_dir():
         raise CassetteError(f"cassette folder {cassettes} is a file, not a folder")
     try:
-        cassettes.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".chimera-probe.", dir=cassettes)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise CassetteError(f"cassette folder {cassettes} is not writable: "
-                            f"{exc.strerror}") from None
+        check_writable(cassettes, "cassette folder")
+    except ArtifactError as exc:
+        raise CassetteError(str(exc)) from None
     try:
         read_token_counts(cassettes / TOKEN_COUNTS)
     except CassetteError as exc:
