@@ -29,10 +29,9 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 MAX_REPORT_BYTES = 16 * 1024 * 1024
 RUN_SCHEMA = "pytest-chimera/run/1"  # schemas/run.schema.json's "schema" constant
-# The languages language.detect_language can name: a report asked for any other would have
-# every line read as drifted into another language.
-KNOWN_LANGUAGES = tuple(sorted(set(language._SCRIPT_LANGUAGE.values())
-                               | set(language._WORD_SETS)))
+# A report asked for a language the detector cannot name would have every line read as
+# drifted into another language.
+KNOWN_LANGUAGES = language.KNOWN_LANGUAGES
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _MAX_SCHEMA_ERRORS = 8
 

@@ -30,6 +30,8 @@ _FUNCTION_WORDS = {
     "nl": "de het een en is van dat op te in voor met zijn niet aan er ook",
 }
 _WORD_SETS = {lang: frozenset(text.split()) for lang, text in _FUNCTION_WORDS.items()}
+# Every language detect_language can name, sorted.
+KNOWN_LANGUAGES = tuple(sorted(set(_SCRIPT_LANGUAGE.values()) | set(_WORD_SETS)))
 # Each function word and the languages it belongs to ("de" is Dutch, German, Spanish...), so
 # a text's tokens are looked up once, not once per language.
 _WORD_LANGUAGES: dict[str, tuple[str, ...]] = {}
