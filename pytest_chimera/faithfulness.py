@@ -720,8 +720,7 @@ def _work_out_count_candidates(claim: Claim, index: InventoryIndex
     kinds = filters.get("kind", [])
     kind_words = " or ".join(KIND_LABEL.get(k, k) for k in kinds)
     label = f"{kind_words} files" if kinds else "files"
-    selected = index.files_of([k for k in kinds if k != "other"] + (
-        ["other", "txt"] if "other" in kinds else []))
+    selected = index.files_of(_with_other(kinds))
     if claim.kind == "count.folders":
         return _folder_count_candidates(claim, index, filters), ""
     if claim.kind == "count.problems":
@@ -871,10 +870,7 @@ def _check_size(claim: Claim, context: _Context) -> Verdict:
         return Verdict(claim, UNVERIFIABLE, None,
                        "a size of some of the files, not of the corpus or a type")
     kinds = filters.get("kind", [])
-    if "other" in kinds:
-        # "Other": every file that is not CSV, JSON or Markdown, as the counts read it.
-        kinds = [k for k in kinds if k != "other"] + ["other", "txt"]
-    chosen = list(map(index.inventory.files.__getitem__, index.files_of(kinds)))
+    chosen = list(map(index.inventory.files.__getitem__, index.files_of(_with_other(kinds))))
     label = " ".join(KIND_LABEL.get(k, k) for k in filters.get("kind", []))
     if claim.kind == "size.file" and "path" in filters:
         named = set(_scope_paths(index, filters["path"][0]))
@@ -931,15 +927,22 @@ def _check_size(claim: Claim, context: _Context) -> Verdict:
     return Verdict(claim, CONTRADICTED, first_truth, first_truth)
 
 
+def _with_other(kinds: Sequence[str]) -> list[str]:
+    """The file kinds to select: "other" is every file that is not CSV, JSON or Markdown."""
+    return [k for k in kinds if k != "other"] + (["other", "txt"] if "other" in kinds else [])
+
+
 def _check_some_folder_size(claim: Claim, index: InventoryIndex) -> Verdict:
     """ "This folder takes 9 KB", the folder unnamed: true if some folder's files do."""
     value = claim.value if claim.value is not None else 0.0
     factors = _SIZE_FACTORS.get(claim.unit)
-    totals: dict[str, int] = defaultdict(int)
-    for record in index.inventory.files:
-        parts = record.path.split("/")[:-1]
-        for depth in range(1, len(parts) + 1):
-            totals["/".join(parts[:depth])] += record.size
+    totals: dict[str, int] | None = index.memo.get(("folder_sizes",))
+    if totals is None:
+        totals = index.memo[("folder_sizes",)] = defaultdict(int)
+        for record in index.inventory.files:
+            parts = record.path.split("/")[:-1]
+            for depth in range(1, len(parts) + 1):
+                totals["/".join(parts[:depth])] += record.size
     if factors is None or not totals:
         return Verdict(claim, UNVERIFIABLE, None, "cannot tell which folder the text means")
     fits: list[tuple[float, str, int]] = []
