@@ -2538,6 +2538,11 @@ _CORPUS_WIDE = re.compile(r"\b(?:corpus|dataset|overall|in\s+total|altogether|wh
                           r"all|elsewhere|корпус\w*|всего|insgesamt)\b", re.IGNORECASE)
 
 
+def _folder_named(token: str) -> str:
+    """A path token as a folder: "`./reports/`" → "reports"."""
+    return token.strip("`*").removeprefix("./").rstrip("/")
+
+
 def _in_folder_said(block: _Block, number: _Number, claim: Claim,
                     said: tuple[int, int, str] | None, hints: Hints
                     ) -> tuple[Claim, tuple[int, int, str] | None]:
@@ -2551,10 +2556,10 @@ def _in_folder_said(block: _Block, number: _Number, claim: Claim,
     if said is None:
         for p_start, p_end, token in reversed(block.paths):
             if sentence_start <= p_start and p_end <= number.start:
-                name = token.strip("`*").removeprefix("./").rstrip("/").lower()
-                if name in hints.folders and _FOLDER_INTRO.search(block.text, sentence_start,
-                                                                   p_start):
-                    said = (sentence_start, p_end, token.strip("`*").removeprefix("./").rstrip("/"))
+                name = _folder_named(token)
+                if name.lower() in hints.folders and _FOLDER_INTRO.search(
+                        block.text, sentence_start, p_start):
+                    said = (sentence_start, p_end, name)
                 break
     if claim.kind == "count.total":
         return _total_of_something(block, number, claim, sentence_start, hints), said
@@ -2578,7 +2583,7 @@ def _total_of_something(block: _Block, number: _Number, claim: Claim, sentence_s
     text = block.text
     for p_start, p_end, token in reversed(block.paths):
         if sentence_start <= p_start and p_end <= number.start:
-            name = token.strip("`*").removeprefix("./").rstrip("/")
+            name = _folder_named(token)
             if name.lower() in hints.folders and _WHICH_HOLDS.fullmatch(text, p_end,
                                                                         number.start):
                 return replace(claim, kind="count.folder", subject=name,
