@@ -6,14 +6,18 @@ timings come from JSON files, so a test can plant a slower run without sleeping.
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from tiny_suite import ALPHA, BETA, TEST_FILE, write_corpus
+from tiny_suite import (
+    ALPHA,
+    BETA,
+    TEST_FILE,
+    inner_run_imports_kept,  # noqa: F401  autouse fixture
+    write_corpus,
+)
 
 from pytest_chimera import cli
 from pytest_chimera.history import list_runs, load_run
@@ -102,13 +106,6 @@ def _scripted_backend(pytestconfig):
 
 BACKEND = "--chimera-backend=ollama"  # never built: the conftest puts the scripted one in place
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _inner_run_imports_kept() -> None:
-    # pytester drops the modules an in-process run imported; keep the heavy ones loaded.
-    for name in ("hypothesis", "pytest_benchmark.plugin", "xdist.plugin", "cpuinfo"):
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
 
 
 def set_timings(root: Path, *, a: float = 0.05, b: float = 0.05, replayed: bool = False,

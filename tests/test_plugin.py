@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import json
 import subprocess
 import sys
@@ -13,7 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from tiny_suite import ALPHA, BETA, TEST_FILE, write_corpus
+from tiny_suite import (
+    ALPHA,
+    BETA,
+    TEST_FILE,
+    inner_run_imports_kept,  # noqa: F401  autouse fixture
+    write_corpus,
+)
 
 from pytest_chimera.backends.replay import RecordingBackend
 from pytest_chimera.config import load_personas, load_suite, schema_validator
@@ -50,14 +54,6 @@ REPORTS = {
 
 REPLAY = "--chimera-backend=replay"
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _inner_run_imports_kept() -> None:
-    # pytester drops every module an in-process run imported; importing the heavy ones here
-    # keeps them, so each inner run does not pay for importing hypothesis again (~0.7 s).
-    for name in ("hypothesis", "pytest_benchmark.plugin", "xdist.plugin"):
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
 
 
 

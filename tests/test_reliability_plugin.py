@@ -8,9 +8,7 @@ pytester, in-process, except where it is killed with SIGKILL, which needs a real
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import importlib
 import itertools
 import json
 import os
@@ -25,7 +23,11 @@ from typing import Any
 
 import pytest
 from ollama_server import FakeOllamaServer, running_server
-from tiny_suite import TEST_FILE, write_corpus
+from tiny_suite import (
+    TEST_FILE,
+    inner_run_imports_kept,  # noqa: F401  autouse fixture
+    write_corpus,
+)
 
 from pytest_chimera.config import schema_validator
 from pytest_chimera.history import list_runs, load_run, resolve_run
@@ -64,14 +66,6 @@ TOKENS = tuple(ANSWER[i:i + 24] for i in range(0, len(ANSWER), 24))
 # A prompt count the truncation check never calls cut (estimates run 1.03-2.1x over).
 SERVER = {"models": ("gemma3:latest",), "tokens": TOKENS, "prompt_eval_count": 1500}
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _inner_run_imports_kept() -> None:
-    # pytester drops every module an in-process run imported; importing the heavy ones here
-    # keeps them, so each inner run does not import them again.
-    for name in ("hypothesis", "pytest_benchmark.plugin", "xdist.plugin"):
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
 
 
 @pytest.fixture

@@ -6,15 +6,18 @@ in-process with the fake backend, as in test_plugin.py; each test then breaks on
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from tiny_suite import ALPHA, TEST_FILE, write_corpus
+from tiny_suite import (
+    ALPHA,
+    TEST_FILE,
+    inner_run_imports_kept,  # noqa: F401  autouse fixture
+    write_corpus,
+)
 
 from pytest_chimera.backends.replay import TOKEN_COUNTS, RecordingBackend
 from pytest_chimera.config import load_personas, load_suite
@@ -41,14 +44,6 @@ REPORT = ("The corpus holds 3 files and this is the summary of the data that we 
           "- The write-up is a Markdown file at the top of the corpus.\n")
 REPLAY = ("--chimera-backend=replay",)
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _inner_run_imports_kept() -> None:
-    # pytester drops every module an in-process run imported; importing the heavy ones here
-    # keeps them, so each inner run does not import them again.
-    for name in ("hypothesis", "pytest_benchmark.plugin", "xdist.plugin"):
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
 
 
 @pytest.fixture
