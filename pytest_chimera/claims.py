@@ -185,6 +185,7 @@ _MONTHS = {
     "januar": 1, "februar": 2, "märz": 3, "mai": 5, "juni": 6, "juli": 7, "oktober": 10,
     "dezember": 12,
 }
+_DAYS_IN_MONTH = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # any year's most
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _MONTH_WORDS = frozenset(name.casefold() for name in _MONTHS)
 _ISO_DATE = re.compile(
@@ -824,6 +825,10 @@ def _find_dates(block: _Block) -> None:
         if year is None:
             later = [n[2] for n in named[index + 1:] if n[2] is not None]
             if not later:
+                # "its log of 12 October": a day of a month, no date to check, and no number
+                # of anything either.
+                if day_number <= _DAYS_IN_MONTH[month]:
+                    block.taken.append((start, end))
                 continue
             year = later[0]
         try:

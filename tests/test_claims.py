@@ -425,6 +425,14 @@ def test_a_file_dated_or_written_on_a_day_does_not_date_the_report(text: str,
     assert [c.kind for c in claims_of(text, hints) if c.kind.startswith("time")] == []
 
 
+@pytest.mark.parametrize("text", [
+    "- **Four-billion model:** gemma3:4b reached 47.73 tok/s in its CSV log of 12 October.",
+    "Throughput was 47.73 tok/s in the run of October 12.",
+])
+def test_a_day_of_a_month_without_a_year_is_no_number(text: str, hints: Hints) -> None:
+    check(text, [Want("metric", 47.73, unit="tok/s", subject="throughput")], hints)
+
+
 def test_a_unitless_corpus_name_does_not_take_a_number_in_tok_s(hints: Hints) -> None:
     # "turn" is a column of the corpus (a turn number); 276.02 tok/s is a throughput.
     assert "turn" in hints.metrics
