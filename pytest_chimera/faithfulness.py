@@ -30,7 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
 from .claims import (
@@ -238,6 +238,31 @@ class _Candidate(NamedTuple):
         return _shown(self.own, self.own_unit)
 
 
+# The statistics a claim can mean by the statistic it names. A value the corpus writes is
+# always a candidate (a column named mean_ttft_s holds means); a statistic computed here only
+# when it is the one the claim names: "mean TTFT 0.45 s" is not supported by a file whose
+# median is 0.45. Extremes go together ("fastest TTFT" is the minimum, "fastest" throughput
+# the maximum), and a spread (stddev) is never a value of the metric unless it is named.
+_STATISTICS_NAMED: dict[str, frozenset[str]] = {
+    "mean": frozenset({"mean"}), "median": frozenset({"median"}),
+    "min": frozenset({"min", "max"}), "max": frozenset({"min", "max"}),
+    "stddev": frozenset({"stddev"}), "percentile": frozenset({"median", "p90", "p95", "p99"}),
+}
+_ANY_BUT_SPREAD = frozenset({"mean", "median", "min", "max", "p90", "p95", "p99"})
+_RAW_ONLY: frozenset[str] = frozenset()
+_PERCENTILE_SAID = re.compile(r"p?(?P<n>\d\d)(?:th)?(?:[- ]percentile)?")
+
+
+@lru_cache(maxsize=64)
+def statistic_fits(qualifier: str) -> frozenset[str]:
+    """The computed statistics that may support a claim whose statistic is ``qualifier``."""
+    said = _PERCENTILE_SAID.fullmatch(qualifier.strip().lower())
+    if said is not None:
+        return frozenset({"median"}) if said.group("n") == "50" else frozenset(
+            {f"p{said.group('n')}"})
+    return _STATISTICS_NAMED.get(qualifier, _ANY_BUT_SPREAD)
+
+
 @dataclass(frozen=True)
 class _Pool:
     """Every value and statistic the corpus holds for one metric group, sorted."""
@@ -250,19 +275,23 @@ class _Pool:
     minimum: float
     maximum: float
 
-    def near(self, value: float, tolerance: float) -> _Candidate | None:
-        return self._near(value, tolerance, raw_only=False)
+    def near(self, value: float, tolerance: float,
+             qualifier: str = "") -> _Candidate | None:
+        """The value or statistic nearest ``value`` within ``tolerance`` that a claim with
+        ``qualifier`` (its statistic, if it names one) can mean."""
+        return self._near(value, tolerance, statistic_fits(qualifier))
 
     def near_raw(self, value: float, tolerance: float) -> _Candidate | None:
-        return self._near(value, tolerance, raw_only=True)
+        return self._near(value, tolerance, _RAW_ONLY)
 
-    def _near(self, value: float, tolerance: float, *, raw_only: bool) -> _Candidate | None:
+    def _near(self, value: float, tolerance: float,
+              fits: frozenset[str] | None) -> _Candidate | None:
         allowed = tolerance + 1e-9 * max(1.0, abs(value))
         low = bisect.bisect_left(self.values, value - allowed)
         high = bisect.bisect_right(self.values, value + allowed)
         best: _Candidate | None = None
         for candidate in self.candidates[low:high]:
-            if raw_only and candidate.statistic:
+            if candidate.statistic and (fits is None or candidate.statistic not in fits):
                 continue
             distance = abs(candidate.value - value)
             if distance <= allowed and (best is None or distance < abs(best.value - value)):
@@ -1273,7 +1302,7 @@ def _check_metric(claim: Claim, context: _Context) -> Verdict:
         pool = index.pools[current]
         for value, tolerance in _interpretations(claim, pool):
             tried = True
-            found = pool.near(value, tolerance)
+            found = pool.near(value, tolerance, claim.qualifier)
             if found is not None:
                 truth = f"{found.shown} in {found.where}"
                 return Verdict(claim, SUPPORTED, truth, truth)
@@ -1341,7 +1370,8 @@ def _check_scoped_metric(claim: Claim, groups: Sequence[str],
     elsewhere = None
     for group in groups:
         for value, tolerance in _interpretations(claim, index.pools[group]):
-            elsewhere = elsewhere or index.pools[group].near(value, tolerance)
+            elsewhere = elsewhere or index.pools[group].near(value, tolerance,
+                                                             claim.qualifier)
     if elsewhere is not None:
         return Verdict(claim, CONTRADICTED, truth,
                        f"{_format_value(claim)} is not a {name} value or statistic of {place}: "
@@ -1364,9 +1394,11 @@ def _model_pooled(claim: Claim, groups: Sequence[str], index: InventoryIndex) ->
 def _supported_among(claim: Claim, pool: _Pool,
                      candidates: Sequence[_Candidate]) -> Verdict | None:
     """Supported by the candidate nearest the claim's value, if one is within its rounding."""
+    fits = statistic_fits(claim.qualifier)
     for value, tolerance in _interpretations(claim, pool):
         allowed = tolerance + 1e-9 * max(1.0, abs(value))
-        near = [c for c in candidates if abs(c.value - value) <= allowed]
+        near = [c for c in candidates if abs(c.value - value) <= allowed and (
+            not c.statistic or c.statistic in fits)]
         if near:
             found = min(near, key=lambda c: abs(c.value - value))
             truth = f"{found.shown} in {found.where}"

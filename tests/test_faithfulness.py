@@ -275,6 +275,33 @@ def test_values_of_a_column_in_ms_are_supported(ms_column_corpus: FileInventory)
                                                               (89.9, SUPPORTED)]
 
 
+@pytest.fixture
+def spread_corpus(tmp_path: Path) -> FileInventory:
+    """One run whose TTFT statistics all differ: mean 30, median 20, stddev 26.46 or 21.6."""
+    (tmp_path / "run.csv").write_text("ttft_ms\n10\n20\n60\n")
+    return scan_corpus(tmp_path)
+
+
+@pytest.mark.parametrize(("text", "verdict", "truth"), [
+    pytest.param("The mean TTFT was 30 ms.", SUPPORTED, "30 ms in run.csv column ttft_ms (mean)",
+                 id="the-mean-named"),
+    pytest.param("The median TTFT was 30 ms.", CONTRADICTED, "TTFT values", id="a-mean-as-median"),
+    pytest.param("The p95 TTFT was 30 ms.", CONTRADICTED, "TTFT values", id="a-mean-as-p95"),
+    pytest.param("TTFT was 26.5 ms.", CONTRADICTED, "TTFT values", id="a-spread-as-a-value"),
+    pytest.param("The mean TTFT was 21.6 ms.", CONTRADICTED, "TTFT values", id="a-spread-as-mean"),
+    pytest.param("TTFT had a standard deviation of 26.5 ms.", SUPPORTED,
+                 "26.4575 ms in run.csv column ttft_ms (stddev)", id="the-spread-named"),
+    pytest.param("The 95th percentile of TTFT was 56 ms.", SUPPORTED,
+                 "56 ms in run.csv column ttft_ms (p95)", id="a-percentile-in-words"),
+    pytest.param("The fastest TTFT was 10 ms.", SUPPORTED, "10 ms in run.csv", id="an-extreme"),
+])
+def test_a_statistic_named_must_be_that_statistic(spread_corpus: FileInventory, text: str,
+                                                  verdict: str, truth: str) -> None:
+    found = one(text, spread_corpus, "metric")
+    assert found.verdict == verdict, found.message
+    assert found.truth is not None and found.truth.startswith(truth), found.truth
+
+
 @pytest.mark.parametrize(("text", "kind", "verdict"), [
     pytest.param("- **JSON:** {json_bytes:,} bytes in total, {json_average:.0f} bytes per file "
                  "on average.", "size.average", SUPPORTED, id="average-after-a-total"),
