@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ RUN_SCHEMA = "pytest-chimera/run/1"  # schemas/run.schema.json's "schema" consta
 # A report asked for a language the detector cannot name would have every line read as
 # drifted into another language.
 KNOWN_LANGUAGES = language.KNOWN_LANGUAGES
-_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _MAX_SCHEMA_ERRORS = 8
 
 
@@ -92,8 +90,7 @@ def _moment(text: str) -> datetime:
 
 def _language(text: str) -> str:
     tag = text.strip()
-    # "en-GB" is English: the checker reads the language, not the region.
-    if not _LANGUAGE_TAG.fullmatch(tag) or tag.split("-")[0].lower() not in KNOWN_LANGUAGES:
+    if language.known_language(tag) is None:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a language the checker can tell; known: "
             + ", ".join(KNOWN_LANGUAGES))

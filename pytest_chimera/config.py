@@ -16,8 +16,17 @@ from typing import Annotated, Any, Literal
 
 import jsonschema
 import jsonschema.protocols
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from referencing import Registry, Resource
+
+from .language import KNOWN_LANGUAGES, known_language
 
 
 class ConfigError(Exception):
@@ -68,7 +77,23 @@ class Expectations(BaseModel):
     min_items: dict[str, Annotated[int, Field(ge=1)]] = Field(
         default_factory=dict, description="section title → least bullets or numbered items"
     )
-    language: str | None = Field("en", pattern=r"^[a-z]{2,3}$")
+    language: str | None = Field(
+        "en", description="the language the report is asked for: a code the checker can tell, "
+                          "as --language takes it (en, EN, en-GB); kept as the code (en)")
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, tag: str | None) -> str | None:
+        # A language the detector cannot name would have every line of every report read as
+        # drifted into another language. The code alone is kept: the report's language is
+        # compared with what the detector names, which is never "en-GB" or "EN".
+        if tag is None:
+            return None
+        code = known_language(tag)
+        if code is None:
+            raise ValueError(f"{tag!r} is not a language the checker can tell; known: "
+                             + ", ".join(KNOWN_LANGUAGES))
+        return code
 
     @model_validator(mode="after")
     def _word_range(self) -> Expectations:

@@ -32,6 +32,8 @@ _FUNCTION_WORDS = {
 _WORD_SETS = {lang: frozenset(text.split()) for lang, text in _FUNCTION_WORDS.items()}
 # Every language detect_language can name, sorted.
 KNOWN_LANGUAGES = tuple(sorted(set(_SCRIPT_LANGUAGE.values()) | set(_WORD_SETS)))
+# A language tag, loosely as BCP 47 spells one: a language, then subtags ("en-GB", "zh-Hant").
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 # Each function word and the languages it belongs to ("de" is Dutch, German, Spanish...), so
 # a text's tokens are looked up once, not once per language.
 _WORD_LANGUAGES: dict[str, tuple[str, ...]] = {}
@@ -43,6 +45,17 @@ _ASCII_LETTERS = string.ascii_letters.encode("ascii")
 # Every byte but an ASCII letter to a space.
 _ASCII_LETTERS_ONLY = bytes(code if chr(code) in string.ascii_letters else ord(" ")
                             for code in range(256))
+
+
+def known_language(tag: str) -> str | None:
+    """The code of a language tag the checker can tell ("en-GB" → "en"); None for any other.
+
+    "en-GB" is English: the checker reads the language, not the region.
+    """
+    if not LANGUAGE_TAG.fullmatch(tag):
+        return None
+    code = tag.split("-")[0].lower()
+    return code if code in KNOWN_LANGUAGES else None
 
 
 @functools.lru_cache(maxsize=8192)

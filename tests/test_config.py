@@ -19,6 +19,7 @@ from pytest_chimera.config import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
+KNOWN = "ar, de, el, en, es, fr, he, hi, it, ja, ko, nl, pt, ru, th, zh"
 SUITE = REPO / "suites" / "chimera.toml"
 
 PERSONA = """\
@@ -177,6 +178,12 @@ def test_unreadable_agents_file(tmp_path: Path, make: Any, reason: str) -> None:
                      "expect", "min_words (50) is above max_words (10)", id="word-range"),
         pytest.param(PERSONA.format(id="x") + "[expect]\nlanguage = \"English\"\n",
                      "expect.language", "does not match", id="bad-language"),
+        pytest.param(PERSONA.format(id="x") + "[expect]\nlanguage = \"xx\"\n",
+                     "expect.language", "'xx' is not a language the checker can tell; known: "
+                     f"{KNOWN}", id="unknown-language"),
+        pytest.param(PERSONA.format(id="x") + "[expect]\nlanguage = \"zz-US\"\n",
+                     "expect.language", "'zz-US' is not a language the checker can tell; "
+                     f"known: {KNOWN}", id="unknown-language-with-region"),
     ],
 )
 def test_bad_persona_names_file_and_key(tmp_path: Path, text: str, where: str,
@@ -188,6 +195,17 @@ def test_bad_persona_names_file_and_key(tmp_path: Path, text: str, where: str,
     message = str(info.value)
     assert message.startswith(f"{path}: {where}")
     assert reason in message
+
+
+@pytest.mark.parametrize(("tag", "code"), [
+    ("de", "de"), ("EN", "en"), ("en-US", "en"), ("pt-BR", "pt"), ("zh-Hant-TW", "zh")])
+def test_a_persona_language_is_taken_as_the_cli_takes_it(tmp_path: Path, tag: str,
+                                                          code: str) -> None:
+    # The forms `chimera verify --language` accepts; the code alone is kept, since the report's
+    # language is compared with what the detector names ("en", never "en-US").
+    path = tmp_path / "p.toml"
+    path.write_text(PERSONA.format(id="x") + f'[expect]\nlanguage = "{tag}"\n', "utf-8")
+    assert load_persona(path).expect.language == code
 
 
 def test_duplicate_persona_ids_name_both_files(tmp_path: Path) -> None:
@@ -272,7 +290,10 @@ PERSONA_DOCUMENTS = [
     pytest.param(_persona(expect={"min_items": {"A": 0}}), False, id="min-items-zero"),
     pytest.param(_persona(expect={"max_words": 0}), False, id="max-words-zero"),
     pytest.param(_persona(expect={"min_words": -1}), False, id="min-words-negative"),
-    pytest.param(_persona(expect={"language": "EN"}), False, id="language-uppercase"),
+    pytest.param(_persona(expect={"language": "EN"}), True, id="language-uppercase"),
+    pytest.param(_persona(expect={"language": "en-GB"}), True, id="language-region"),
+    pytest.param(_persona(expect={"language": "en_GB"}), False, id="language-underscore"),
+    pytest.param(_persona(expect={"language": ""}), False, id="language-empty"),
     pytest.param(_persona(expect={"bullets": 3}), False, id="unknown-expectation"),
     pytest.param(_persona(extra="x"), False, id="unknown-key"),
 ]
@@ -304,9 +325,16 @@ def test_suite_schema_agrees_with_models(document: dict[str, Any], valid: bool) 
     assert models_accept is valid
 
 
-def test_schemas_and_models_differ_only_on_the_word_range() -> None:
-    # A cross-field rule JSON Schema cannot state; the loader applies the model after the schema.
-    document = _persona(expect={"min_words": 50, "max_words": 10})
+@pytest.mark.parametrize("expect", [
+    pytest.param({"min_words": 50, "max_words": 10}, id="word-range"),
+    pytest.param({"language": "xx"}, id="unknown-language"),
+])
+def test_schemas_and_models_differ_only_on_the_word_range_and_known_languages(
+        expect: dict[str, Any]) -> None:
+    # A cross-field rule JSON Schema cannot state, and the languages the detector can tell,
+    # which live in code (a list copied into the schema would go stale): the loader applies
+    # the model after the schema.
+    document = _persona(expect=expect)
     assert schema_validator("persona").is_valid(document)
     assert not _accepts(Persona, document)
 
