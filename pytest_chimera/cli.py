@@ -461,6 +461,15 @@ def _pick_pair(args: argparse.Namespace) -> tuple[Any, Any]:
                 raise InputError(f"run {refs[0]!r} is the latest saved run; name the run to "
                                  "compare it with (chimera compare OLD NEW)")
             return load_run(old_path), load_run(saved[-1])
+        if len(refs) == 2:
+            old_path, new_path = (resolve_run(args.storage, ref) for ref in refs)
+            # A run compared with itself shows no change, and a gate passes it: say so.
+            if _same_file(old_path, new_path):
+                named = f"run {refs[0]!r} is named twice" if refs[0] == refs[1] else \
+                    f"runs {refs[0]!r} and {refs[1]!r} are the same saved run"
+                raise InputError(f"{named} ({old_path}); name two different runs to compare "
+                                 "(chimera compare OLD NEW)")
+            return load_run(old_path), load_run(new_path)
         old, new = load_runs(args.storage, refs)
     except HistoryError as exc:
         raise InputError(str(exc)) from None

@@ -524,6 +524,38 @@ def test_cli_compare_bad_input_exits_2_naming_it(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("refs", "named"),
+    [
+        pytest.param(["1", "1"], "run '1' is named twice", id="same-number"),
+        pytest.param(["1", "0001"], "runs '1' and '0001' are the same saved run",
+                     id="number-spelt-twice"),
+        pytest.param(["base", "1"], "runs 'base' and '1' are the same saved run",
+                     id="name-and-number"),
+        pytest.param(["last", "3"], "runs 'last' and '3' are the same saved run",
+                     id="last-and-number"),
+        pytest.param(["{file}", "1"], "runs '{file}' and '1' are the same saved run",
+                     id="path-and-number"),
+        pytest.param(["{file}", "{link}"], "runs '{file}' and '{link}' are the same saved run",
+                     id="symlink"),
+    ],
+)
+def test_cli_compare_of_a_run_with_itself_is_a_usage_error(
+    storage: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], refs: list[str],
+    named: str,
+) -> None:
+    # It would print a table of "same" and pass any gate: nothing was compared.
+    first = storage / MACHINE / ("0003_tuned.json" if "3" in refs else "0001_base.json")
+    (tmp_path / "link.json").symlink_to(first)
+    names = {"file": str(first), "link": str(tmp_path / "link.json")}
+    args = [ref.format(**names) for ref in refs]
+    assert cli.main(["compare", *args, "--storage", str(storage), "--fail", "ttft_ms:0%"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (f"chimera compare: {named.format(**names)} ({first}); name two different "
+                   "runs to compare (chimera compare OLD NEW)\n")
+
+
 def test_cli_export_writes_github_action_benchmark_files(
     storage: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bigger, smaller = tmp_path / "out" / "bigger.json", tmp_path / "out" / "smaller.json"
