@@ -37,7 +37,7 @@ from pytest_chimera.backends.replay import (
     request_key,
     text_key,
 )
-from pytest_chimera.config import load_personas, load_suite
+from pytest_chimera.config import load_personas, load_suite, schema_validator
 from pytest_chimera.inventory import FileInventory, scan_corpus
 from pytest_chimera.workflow import WorkflowRun, run_workflow
 
@@ -92,6 +92,10 @@ def test_recording_writes_a_cassette_per_request_and_the_token_counts(
     assert len(counts) == len(set(live.counted))
     for text in live.counted:
         assert counts[text_key("gemma3", text)] == len(text.split())
+    # What a recording writes is what the schemas in schemas/ describe.
+    for name, document in (("cassette", first), ("token-counts", counts)):
+        assert list(schema_validator(name).iter_errors(document)) == [], name
+
 
 
 def test_replay_plays_back_the_same_run(recorded: tuple[Path, FakeBackend, WorkflowRun],
@@ -236,6 +240,14 @@ def _set(value: Any, *keys: str) -> Callable[[dict[str, Any]], None]:
         pytest.param(None, _set(1.5, "response", "metrics", "eval_tokens"),
                      "response.metrics.eval_tokens: expected a whole number of tokens (0 or "
                      "more), found the number 1.5", id="fractional-tokens"),
+        pytest.param(None, _set(math.inf, "response", "metrics", "ttft_s"),
+                     "response.metrics.ttft_s: expected a number of seconds (0 or more), found "
+                     "the number inf", id="infinite-seconds"),
+        pytest.param(None, _set(12.0, "response", "metrics", "eval_tokens"),
+                     "response.metrics.eval_tokens: expected a whole number of tokens (0 or "
+                     "more), found the number 12.0", id="tokens-written-as-a-float"),
+        pytest.param(None, _drop("response", "metrics"), "response.metrics: expected an object, "
+                     "found nothing (the key is missing)", id="metrics-missing"),
         pytest.param(None, _set(True, "response", "metrics", "prompt_tokens"),
                      "response.metrics.prompt_tokens: expected a whole number of tokens (0 or "
                      "more), found true (a boolean)", id="boolean-tokens"),

@@ -13,10 +13,16 @@ import hashlib
 import json
 import math
 import threading
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+import jsonschema.protocols
+import jsonschema.validators
+
 from ..artifacts import ArtifactError, atomic_write_json, check_writable
+from ..config import load_schema
 from .base import (
     Backend,
     BackendError,
@@ -27,9 +33,6 @@ from .base import (
 )
 
 TOKEN_COUNTS = "token-counts.json"
-DURATIONS = ("ttft_s", "total_s", "load_s", "prompt_eval_s", "eval_s")
-TOKEN_FIELDS = ("prompt_tokens", "eval_tokens")
-_MISSING: Any = object()
 
 
 class CassetteError(BackendUnavailable):
@@ -52,15 +55,6 @@ def _json_kind(value: Any) -> str:
     return "an object"
 
 
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _is_seconds(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value) and value >= 0)
-
-
 def _read_json(path: Path, what: str) -> Any:
     try:
         return json.loads(path.read_text("utf-8"))
@@ -70,57 +64,90 @@ def _read_json(path: Path, what: str) -> Any:
         raise CassetteError(f"{path}: unreadable {what} ({exc})") from None
 
 
+def _finite_number(_checker: Any, value: Any) -> bool:
+    # Python's json reads NaN and Infinity, which JSON Schema's "minimum" lets through.
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(
+        value)
+
+
+def _whole_number(_checker: Any, value: Any) -> bool:
+    # JSON Schema takes 3.0 for an integer; a token count read back must be an int.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@cache
+def _validator(schema: str) -> jsonschema.protocols.Validator:
+    # The cassette schemas refer to nothing outside themselves: no registry is needed.
+    base = jsonschema.Draft202012Validator
+    checker = base.TYPE_CHECKER.redefine_many({"number": _finite_number,
+                                               "integer": _whole_number})
+    extend: Any = jsonschema.validators.extend  # untyped in jsonschema's stubs
+    strict: type[jsonschema.protocols.Validator] = extend(base, type_checker=checker)
+    return strict(load_schema(schema))
+
+
+def _shape_problem(document: Any, schema: str) -> tuple[str, str] | None:
+    """Where ``document`` first breaks ``schema`` (schemas/) and the words of that rule.
+
+    The rule is the failing part's ``x-expected``; a key that is missing is named as found
+    "nothing". None when the document has the shape.
+    """
+    errors = list(_validator(schema).iter_errors(document))
+    if not errors:
+        return None
+    error = min(errors, key=lambda e: (len(e.absolute_path), [str(p) for p in e.absolute_path]))
+    where = [str(part) for part in error.absolute_path]
+    rule: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+    found = _json_kind(error.instance)
+    if error.validator == "required":
+        required: list[str] = rule["required"]
+        present: Any = error.instance
+        missing = next(key for key in required if key not in present)
+        where.append(missing)
+        rule = _resolved(rule["properties"][missing], schema)
+        found = "nothing (the key is missing)"
+    expected = rule.get("x-expected", f"what {schema}.schema.json says")
+    return ".".join(where), f"expected {expected}, found {found}"
+
+
+def _resolved(rule: dict[str, Any], schema: str) -> dict[str, Any]:
+    """A property's rule, following its "$ref" into the schema's $defs."""
+    reference = rule.get("$ref", "")
+    if reference.startswith("#/$defs/"):
+        found: dict[str, Any] = load_schema(schema)["$defs"][reference.removeprefix("#/$defs/")]
+        return found
+    return rule
+
+
 def read_token_counts(path: Path) -> dict[str, int]:
     """The token counts a recording kept ({} when there is no file); CassetteError if broken."""
     try:
         document = _read_json(path, "token counts")
     except FileNotFoundError:
         return {}
-    if not isinstance(document, dict):
-        raise CassetteError(f"{path}: not a token-counts file: expected an object of token "
-                            f"counts, found {_json_kind(document)}")
-    for key, value in document.items():
-        if not _is_count(value):
-            raise CassetteError(f"{path}: not a token-counts file: {key}: expected a whole "
-                                f"number of tokens (0 or more), found {_json_kind(value)}")
-    return document
+    problem = _shape_problem(document, "token-counts")
+    if problem is not None:
+        where, what = problem
+        raise CassetteError(f"{path}: not a token-counts file: {where + ': ' if where else ''}"
+                            f"{what}")
+    counts: dict[str, int] = document
+    return counts
 
 
 def read_cassette(path: Path) -> dict[str, Any]:
-    """The ``response`` of one cassette, every field checked; CassetteError naming what is wrong.
+    """The ``response`` of one cassette, checked against schemas/cassette.schema.json;
+    CassetteError naming the first field that is wrong.
 
     Checked here, where the file is read, so that nothing past the backend meets a value of the
     wrong type. FileNotFoundError passes through: a missing cassette is a changed request.
     """
     document = _read_json(path, "cassette")
-
-    def wrong(where: str, expected: str, found: Any) -> CassetteError:
-        shown = "nothing (the key is missing)" if found is _MISSING else _json_kind(found)
-        return CassetteError(f"{path}: not a cassette: {where}: expected {expected}, found "
-                             f"{shown}; re-record it with --chimera-record")
-
-    if not isinstance(document, dict):
-        raise wrong("(top level)", 'an object with a "response"', document)
-    response = document.get("response", _MISSING)
-    if not isinstance(response, dict):
-        raise wrong("response", "an object", response)
-    for key in ("text", "model"):
-        if not isinstance(response.get(key, _MISSING), str):
-            raise wrong(f"response.{key}", "a string", response.get(key, _MISSING))
-    for key in ("backend", "done_reason"):
-        if key in response and not isinstance(response[key], str):
-            raise wrong(f"response.{key}", "a string", response[key])
-    metrics = response.get("metrics", _MISSING)
-    if not isinstance(metrics, dict):
-        raise wrong("response.metrics", "an object", metrics)
-    for key in DURATIONS:
-        if not _is_seconds(metrics.get(key, _MISSING)):
-            raise wrong(f"response.metrics.{key}", "a number of seconds (0 or more)",
-                        metrics.get(key, _MISSING))
-    for key in TOKEN_FIELDS:
-        if not _is_count(metrics.get(key, _MISSING)):
-            raise wrong(f"response.metrics.{key}", "a whole number of tokens (0 or more)",
-                        metrics.get(key, _MISSING))
+    problem = _shape_problem(document, "cassette")
+    if problem is not None:
+        where, what = problem
+        raise CassetteError(f"{path}: not a cassette: {where or '(top level)'}: {what}; "
+                            "re-record it with --chimera-record")
+    response: dict[str, Any] = document["response"]
     return response
 
 
