@@ -52,6 +52,7 @@ class Metric:
     better: str | None  # "lower", "higher", or None when neither is better
     performance: bool  # a timing: meaningless on a replayed run
     digits: int
+    most: float | None = None  # the largest value it can take (a share's 1); None: unbounded
 
     def worsening(self, delta: float) -> float:
         """How much worse ``delta`` (new - old) is; negative when it is an improvement."""
@@ -62,6 +63,7 @@ class Metric:
         return 0.0
 
 
+# Every metric is 0 or more.
 METRICS: tuple[Metric, ...] = (
     Metric("ttft_ms", "TTFT", "ms", "lower", True, 1),
     Metric("tokens_per_s", "decode", "tok/s", "higher", True, 2),
@@ -72,7 +74,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("eval_tokens", "eval tokens", "tokens", None, False, 0),
     Metric("prompt_tokens", "prompt tokens", "tokens", None, False, 0),
     Metric("context_use", "context use", "share of num_ctx", None, False, 3),
-    Metric("faithfulness", "faithfulness", "share", "higher", False, 3),
+    Metric("faithfulness", "faithfulness", "share", "higher", False, 3, most=1.0),
     Metric("contradicted", "contradicted", "claims", "lower", False, 0),
 )
 METRIC_BY_NAME = {m.name: m for m in METRICS}
@@ -477,10 +479,33 @@ def parse_gate(spec: str) -> tuple[GateRule, ...]:
                                 "(or a percentage such as 10%)") from None
         if not math.isfinite(limit) or limit < 0:
             raise GateSpecError(f"{part!r}: the limit must be 0 or more, not {limit_text!r}")
+        limit += 0.0  # "-0" is 0, and is shown as 0
+        never = _never_reached(metric, limit, relative)
+        if never:
+            raise GateSpecError(f"{part!r}: {never}")
         if any(r.metric is metric for r in rules):
             raise GateSpecError(f"{part!r}: {name} is gated twice")
         rules.append(GateRule(metric, limit, relative))
     return tuple(rules)
+
+
+def _never_reached(metric: Metric, limit: float, relative: bool) -> str:
+    """Why a rule with this limit could never fail (a typo, such as 5 for 5%); "" if it can.
+
+    A rule fails when the metric gets worse by more than the limit; a metric never below 0
+    that is better higher falls by 100% at most, and a bounded one (a share) gets worse by its
+    bound at most.
+    """
+    name = metric.name
+    if relative and metric.better == "higher" and limit >= 100:
+        return (f"{name} cannot fall by more than 100% (it is never below 0), so this gate "
+                "would never fail; give a percentage under 100%")
+    if not relative and metric.most is not None and limit >= metric.most:
+        most = metric.most
+        return (f"{name} is a {metric.unit} from 0 to {most:g}: it cannot get worse by more "
+                f"than {most:g}, so this gate would never fail; give a limit under {most:g} "
+                f"({name}:{most * 0.05:g}) or a percentage ({name}:5%)")
+    return ""
 
 
 @dataclass(frozen=True)

@@ -317,6 +317,10 @@ def test_junit_carries_each_metric_as_a_property(pytester: pytest.Pytester,
         pytest.param(["--chimera-compare=last", "--chimera-compare-fail=ttft_ms:ten"],
                      "ERROR: --chimera-compare-fail: 'ttft_ms:ten': 'ten' is not a number*",
                      id="bad-limit"),
+        pytest.param(["--chimera-compare=last", "--chimera-compare-fail=faithfulness:2"],
+                     "ERROR: --chimera-compare-fail: 'faithfulness:2': faithfulness is a share "
+                     "from 0 to 1: it cannot get worse by more than 1, so this gate would never "
+                     "fail; *", id="limit-never-reached"),
     ],
 )
 def test_bad_compare_options_are_usage_errors(pytester: pytest.Pytester, suite: Path,

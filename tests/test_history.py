@@ -370,6 +370,21 @@ def test_a_gate_spec_parses_into_rules() -> None:
         pytest.param("ttft_ms:ten%", "'ttft_ms:ten%': 'ten%' is not a number", id="not-a-number"),
         pytest.param("ttft_ms:-5%", "'ttft_ms:-5%': the limit must be 0 or more", id="negative"),
         pytest.param("ttft_ms:nan", "'ttft_ms:nan': the limit must be 0 or more", id="nan"),
+        pytest.param("faithfulness:nan%", "'faithfulness:nan%': the limit must be 0 or more",
+                     id="nan-percent"),
+        pytest.param("faithfulness:-0.1", "'faithfulness:-0.1': the limit must be 0 or more",
+                     id="negative-share"),
+        pytest.param("faithfulness:2", "'faithfulness:2': faithfulness is a share from 0 to 1: "
+                     "it cannot get worse by more than 1, so this gate would never fail; give "
+                     "a limit under 1 (faithfulness:0.05) or a percentage (faithfulness:5%)",
+                     id="share-above-its-range"),
+        pytest.param("ttft_ms:10%,faithfulness:1", "'faithfulness:1': faithfulness is a share "
+                     "from 0 to 1: it cannot get worse by more than 1", id="share-whole-range"),
+        pytest.param("tokens_per_s:100%", "'tokens_per_s:100%': tokens_per_s cannot fall by "
+                     "more than 100% (it is never below 0), so this gate would never fail; give "
+                     "a percentage under 100%", id="fall-of-100-percent"),
+        pytest.param("faithfulness:150%", "'faithfulness:150%': faithfulness cannot fall by "
+                     "more than 100%", id="share-fall-over-100-percent"),
         pytest.param("ttft_ms:5%,,faithfulness:0", "has an empty part", id="empty-part"),
         pytest.param("ttft_ms:5%,ttft_ms:10%", "'ttft_ms:10%': ttft_ms is gated twice",
                      id="twice"),
@@ -379,6 +394,24 @@ def test_a_bad_gate_spec_names_the_part(spec: str, message: str) -> None:
     with pytest.raises(ValueError) as caught:
         parse_gate(spec)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("spec", "shown"),
+    [
+        pytest.param("faithfulness:0.99", "faithfulness:0.99", id="share-under-its-range"),
+        pytest.param("faithfulness:99%", "faithfulness:99%", id="share-percent-under-100"),
+        pytest.param("tokens_per_s:99.5%", "tokens_per_s:99.5%", id="fall-under-100-percent"),
+        pytest.param("ttft_ms:500%", "ttft_ms:500%", id="rise-over-100-percent"),
+        pytest.param("ttft_ms:5000", "ttft_ms:5000", id="absolute-milliseconds"),
+        pytest.param("tokens_per_s:500", "tokens_per_s:500", id="absolute-rate"),
+        pytest.param("contradicted:3", "contradicted:3", id="absolute-claims"),
+        pytest.param("faithfulness:-0", "faithfulness:0", id="minus-zero-is-zero"),
+    ],
+)
+def test_a_limit_the_metric_can_pass_is_kept(spec: str, shown: str) -> None:
+    (rule,) = parse_gate(spec)
+    assert str(rule) == shown
 
 
 @pytest.mark.parametrize(
@@ -398,6 +431,10 @@ def test_a_bad_gate_spec_names_the_part(spec: str, message: str) -> None:
                      id="any-faithfulness-drop"),
         pytest.param("faithfulness:0.05", {"faithfulness": 1.0}, {"faithfulness": 0.96}, False,
                      id="drop-within-absolute-limit"),
+        pytest.param("faithfulness:0.99", {"faithfulness": 1.0}, {"faithfulness": 0.0}, True,
+                     id="a-share-limit-near-1-can-fail"),
+        pytest.param("tokens_per_s:99.5%", {"tokens_per_s": 50.0}, {"tokens_per_s": 0.1},
+                     True, id="a-fall-limit-near-100-percent-can-fail"),
         pytest.param("contradicted:50%", {"contradicted": 0}, {"contradicted": 1}, True,
                      id="relative-from-zero"),
         pytest.param("ttft_ms:10%", {"ttft_ms": 100.0, "replayed": True},
@@ -505,6 +542,8 @@ def test_cli_compare_json(storage: Path, capsys: pytest.CaptureFixture[str]) -> 
     [
         pytest.param(["--fail", "ttft:5%"], "chimera compare: --fail: 'ttft:5%': unknown "
                      "metric 'ttft'", id="bad-spec"),
+        pytest.param(["--fail", "faithfulness:2"], "chimera compare: --fail: 'faithfulness:2': "
+                     "faithfulness is a share from 0 to 1", id="limit-never-reached"),
         pytest.param(["nope"], "chimera compare: no saved run matches 'nope'", id="no-run"),
         pytest.param(["1", "2", "3"], "chimera compare: give at most two runs (OLD NEW), not 3",
                      id="three-runs"),
