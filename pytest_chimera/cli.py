@@ -32,6 +32,8 @@ RUN_SCHEMA = "pytest-chimera/run/1"  # schemas/run.schema.json's "schema" consta
 # drifted into another language.
 KNOWN_LANGUAGES = language.KNOWN_LANGUAGES
 _MAX_SCHEMA_ERRORS = 8
+STDIN_ARGUMENT = "-"  # the report argument that reads standard input, as cat and grep do
+STDIN_NAME = "<stdin>"  # how messages name a report read from standard input
 
 
 class InputError(Exception):
@@ -98,7 +100,8 @@ def _language(text: str) -> str:
 
 
 def _configure_verify(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("report", type=Path, help="the Markdown report to check")
+    parser.add_argument("report", help="the Markdown report to check; - reads it from "
+                                        "standard input (./- for a file named -)")
     parser.add_argument("--corpus", type=Path, required=True,
                         help="the folder of benchmark artifacts the report describes")
     parser.add_argument("--json", action="store_true",
@@ -135,18 +138,42 @@ def _read_report(path: Path) -> str:
             data = handle.read(MAX_REPORT_BYTES + 1)
     except OSError as exc:
         raise InputError(f"report {path} cannot be read: {exc.strerror}") from None
+    return _report_text(str(path), data)
+
+
+def _read_stdin_report() -> str:
+    """The report piped in (``chimera verify -``), checked as a file's would be."""
+    stream = sys.stdin
+    if stream is None:  # started with no standard input at all
+        raise InputError(f"report {STDIN_NAME} cannot be read: there is no standard input")
+    try:
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None:
+            data = buffer.read(MAX_REPORT_BYTES + 1)
+        else:
+            # A text stream has decoded already; undecodable bytes it kept as surrogates come
+            # back as themselves, so they are still reported as not UTF-8.
+            data = stream.read(MAX_REPORT_BYTES + 1).encode("utf-8", "surrogateescape")
+    except (OSError, ValueError) as exc:  # ValueError: a closed stream
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError(f"report {STDIN_NAME} cannot be read: {reason}") from None
+    return _report_text(STDIN_NAME, data)
+
+
+def _report_text(name: str, data: bytes) -> str:
+    """The text of a report read as ``data``; ``name`` is how messages call it."""
     if len(data) > MAX_REPORT_BYTES:
-        raise InputError(f"report {path} is over {MAX_REPORT_BYTES // 2**20} MiB; not a report")
+        raise InputError(f"report {name} is over {MAX_REPORT_BYTES // 2**20} MiB; not a report")
     if b"\x00" in data:
-        raise InputError(f"report {path} is binary, not Markdown text")
+        raise InputError(f"report {name} is binary, not Markdown text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"report {path} is not UTF-8 text (byte {exc.start} cannot be decoded)") from None
+            f"report {name} is not UTF-8 text (byte {exc.start} cannot be decoded)") from None
     if not text.replace("\ufeff", "").strip():
         # Verifying nothing would say "faithful" of a report the agent never wrote.
-        raise InputError(f"report {path} is empty: nothing to verify")
+        raise InputError(f"report {name} is empty: nothing to verify")
     return text
 
 
@@ -309,15 +336,16 @@ def _note(text: str) -> None:
 
 
 def _run_verify(args: argparse.Namespace) -> int:
-    report_path: Path = args.report
-    text = _read_report(report_path)
+    from_stdin = args.report == STDIN_ARGUMENT
+    report_path = Path(args.report)
+    text = _read_stdin_report() if from_stdin else _read_report(report_path)
     record_path: Path | None = None
     found: tuple[dict[str, Any], ParsedReport] | None = None
     note = ""
     if args.run_record is not None:
         record_path = args.run_record
         found = _read_record(record_path)
-    elif not args.no_run_record:
+    elif not args.no_run_record and not from_stdin:  # a piped report has nothing beside it
         beside = _sibling_record(report_path, text)
         if beside is not None:
             found = _found_record(beside)
@@ -332,7 +360,7 @@ def _run_verify(args: argparse.Namespace) -> int:
         raise InputError(str(exc)) from None
     result = verify(parse_report(text), inventory, run_date=args.run_date, run_record=record,
                     rendered=rendered, expected_language=args.language,
-                    report_name=report_path.name)
+                    report_name=STDIN_NAME if from_stdin else report_path.name)
     thresholds = (args.max_contradicted, args.min_faithfulness, args.fail_on_unverifiable)
     faithful = result.faithful(*thresholds)
     unreadable = inventory.unreadable

@@ -7,7 +7,10 @@ traceback. With --json, one object: {"faithful", "faithfulness", "claims": [{"li
 
 from __future__ import annotations
 
+import io
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -243,3 +246,84 @@ def test_line_counts_only_newlines(write: WriteReport, corpus: Path,
     _status, document = run_json(capsys, write(text), corpus)
     (claim,) = [c for c in document["claims"] if c["kind"] == "count.type"]
     assert claim["line"] == line_of(text, "JSON: 81")
+
+
+# -- the report on standard input: `chimera verify -` ---------------------------------------------
+
+
+def run_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, data: bytes,
+              *args: str) -> tuple[int, str, str]:
+    """``chimera verify - ARGS`` with ``data`` piped in, as a shell pipe gives it: bytes."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+    return run(capsys, "-", *args)
+
+
+def test_a_report_on_stdin_is_named_stdin_with_its_lines(
+    corpus: Path, truth: dict[str, int], capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = f"# Report\n\nThe corpus contains {truth['total']} files.\n\nJSON: 81\n"
+    status, out, err = run_stdin(capsys, monkeypatch, text.encode(), "--corpus", str(corpus))
+    assert (status, err) == (1, "")
+    assert f'<stdin>:5  "JSON: 81"  — the corpus has {truth["json"]} JSON files' in out
+    assert out.splitlines()[-1].startswith("<stdin>: ")
+    assert out.rstrip().endswith("NOT faithful")
+
+
+def test_a_report_on_stdin_gives_the_same_verdicts_as_the_file(
+    write: WriteReport, corpus: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = LAYOUT.replace("\n", "\r\n").encode("utf-8-sig")  # a BOM and CRLF, as from Windows
+    report = write("")
+    report.write_bytes(data)
+    from_file = run_json(capsys, report, corpus)
+    status, out, err = run_stdin(capsys, monkeypatch, data, "--corpus", str(corpus), "--json")
+    assert err == ""
+    from_stdin = (status, json.loads(out))
+    assert from_stdin[1]["report"] == "<stdin>"
+    from_stdin[1]["report"] = from_file[1]["report"]
+    assert from_stdin == from_file
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    pytest.param(b"# R\n\nJSON: \xff47\n", "report <stdin> is not UTF-8 text (byte 11 cannot be "
+                 "decoded)", id="not-utf8"),
+    pytest.param(b"", "report <stdin> is empty: nothing to verify", id="empty"),
+    pytest.param(b"\xef\xbb\xbf \n\n", "report <stdin> is empty: nothing to verify",
+                 id="bom-and-blank"),
+    pytest.param(b"\x00\x01JSON: 47", "report <stdin> is binary, not Markdown text",
+                 id="binary"),
+])
+def test_bad_stdin_exits_2_naming_stdin(
+    corpus: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    data: bytes, message: str,
+) -> None:
+    status, out, err = run_stdin(capsys, monkeypatch, data, "--corpus", str(corpus))
+    assert (status, out) == (2, "")
+    assert err == f"chimera verify: {message}\n"
+
+
+def test_a_report_piped_to_the_command_is_read(corpus: Path, truth: dict[str, int],
+                                               tmp_path: Path) -> None:
+    # The real thing: a pipe as standard input, and a run.json in the working folder that a
+    # piped report has no claim to.
+    (tmp_path / "run.json").write_text("{", "utf-8")
+    (tmp_path / "-.json").write_text("{", "utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_chimera.cli", "verify", "-", "--corpus", str(corpus)],
+        input=f"# Report\n\nThe corpus contains {truth['total']} files.\n".encode(),
+        capture_output=True, cwd=tmp_path, timeout=120, check=False)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert b"<stdin>:3" in done.stdout and b"NOT faithful" not in done.stdout
+
+
+def test_a_file_named_dash_is_read_as_dot_slash_dash(
+    corpus: Path, truth: dict[str, int], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "-").write_text(f"The corpus contains {truth['total']} files.\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "./-", "--corpus", str(corpus))
+    assert (status, err) == (0, "")
+    assert "-:1" in out and "<stdin>" not in out
