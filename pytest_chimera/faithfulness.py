@@ -42,6 +42,7 @@ from .claims import (
     name_tokens,
 )
 from .inventory import FileInventory, FileRecord, MetricSeries, per_inventory
+from .language import LANGUAGE_NAMES
 from .report import ParsedReport, parse_report, render_report
 
 __all__ = [
@@ -59,12 +60,6 @@ SUPPORTED = "supported"
 CONTRADICTED = "contradicted"
 UNVERIFIABLE = "unverifiable"
 VERDICTS = (SUPPORTED, CONTRADICTED, UNVERIFIABLE)
-
-LANGUAGE_NAMES = {
-    "en": "English", "ru": "Russian", "de": "German", "fr": "French", "es": "Spanish",
-    "pt": "Portuguese", "it": "Italian", "nl": "Dutch", "zh": "Chinese", "ja": "Japanese",
-    "ko": "Korean", "ar": "Arabic", "he": "Hebrew", "hi": "Hindi", "el": "Greek", "th": "Thai",
-}
 
 # A date written without a zone may be local time anywhere from UTC-12 to UTC+14.
 _ZONE_EARLIEST = timedelta(hours=-12)

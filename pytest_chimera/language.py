@@ -32,6 +32,12 @@ _FUNCTION_WORDS = {
 _WORD_SETS = {lang: frozenset(text.split()) for lang, text in _FUNCTION_WORDS.items()}
 # Every language detect_language can name, sorted.
 KNOWN_LANGUAGES = tuple(sorted(set(_SCRIPT_LANGUAGE.values()) | set(_WORD_SETS)))
+# The English name of each, for prompts ("Write in German only.") and verdicts.
+LANGUAGE_NAMES = {
+    "en": "English", "ru": "Russian", "de": "German", "fr": "French", "es": "Spanish",
+    "pt": "Portuguese", "it": "Italian", "nl": "Dutch", "zh": "Chinese", "ja": "Japanese",
+    "ko": "Korean", "ar": "Arabic", "he": "Hebrew", "hi": "Hindi", "el": "Greek", "th": "Thai",
+}
 # A language tag, loosely as BCP 47 spells one: a language, then subtags ("en-GB", "zh-Hant").
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 # Each function word and the languages it belongs to ("de" is Dutch, German, Spanish...), so

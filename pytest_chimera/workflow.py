@@ -27,6 +27,7 @@ from .backends.base import (
 )
 from .config import AgentConfig, Persona
 from .inventory import FileInventory, MetricSeries, per_inventory
+from .language import LANGUAGE_NAMES
 
 # What we assume when an agent leaves num_ctx to the server: Ollama's long-standing default.
 DEFAULT_NUM_CTX = 2048
@@ -316,10 +317,6 @@ def report_instructions(persona: Persona) -> str:
         parts.append(f"Write in {LANGUAGE_NAMES.get(expect.language, expect.language)} only. "
                      "Copy every number exactly from the inventory above.")
     return "\n".join(parts)
-
-
-LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish",
-                  "ru": "Russian", "it": "Italian", "pt": "Portuguese", "nl": "Dutch"}
 
 
 def _reserve_for_report(agent: AgentConfig, persona: Persona, num_ctx: int) -> int:

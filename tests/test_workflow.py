@@ -14,6 +14,7 @@ import pytest
 from pytest_chimera.backends.base import ContextOverflow, GenerationMetrics
 from pytest_chimera.config import AgentConfig, OllamaOptions, Persona, load_personas, load_suite
 from pytest_chimera.inventory import FileInventory, scan_corpus
+from pytest_chimera.language import KNOWN_LANGUAGES, LANGUAGE_NAMES
 from pytest_chimera.outcome import RunOutcome, Thresholds
 from pytest_chimera.report import MODEL_END, MODEL_START, parse_report, render_report
 from pytest_chimera.workflow import (
@@ -22,6 +23,7 @@ from pytest_chimera.workflow import (
     combine_metrics,
     data_summary_lines,
     fit_prompt,
+    report_instructions,
     run_workflow,
 )
 
@@ -407,3 +409,11 @@ def test_generation_metrics_as_a_dict_keep_every_field_and_read_back_whole() -> 
     assert data["tokens_per_s"] == 45.0 and data["ttft_ms"] == 250.0
     assert GenerationMetrics.from_dict(data) == metrics
     assert json.loads(json.dumps(data)) == data
+
+
+@pytest.mark.parametrize("code", KNOWN_LANGUAGES)
+def test_the_report_prompt_names_every_language_a_persona_may_ask_for(code: str) -> None:
+    persona = Persona(id="p", title="P", prompt="You describe the corpus you are given.",
+                      outline=["Summary"], expect={"language": code})
+    instructions = report_instructions(persona)
+    assert f"Write in {LANGUAGE_NAMES[code]} only." in instructions, instructions
