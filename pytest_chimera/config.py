@@ -170,7 +170,9 @@ def check_schema(document: Any, schema_name: str, source: str, prefix: str = "")
 
 
 def _pydantic_error(exc: ValidationError, source: str, prefix: str = "") -> ConfigError:
-    lines = [f"{source}: {prefix}{_where(err['loc'])}: {err['msg']}" for err in exc.errors()]
+    # A validator's own ValueError reads "Value error, <reason>": the reason is the message.
+    lines = [f"{source}: {prefix}{_where(err['loc'])}: {err['msg'].removeprefix('Value error, ')}"
+             for err in exc.errors()]
     return ConfigError("\n".join(lines))
 
 

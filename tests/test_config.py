@@ -195,6 +195,7 @@ def test_bad_persona_names_file_and_key(tmp_path: Path, text: str, where: str,
     message = str(info.value)
     assert message.startswith(f"{path}: {where}")
     assert reason in message
+    assert "Value error" not in message  # pydantic's wrapping of a validator's reason
 
 
 @pytest.mark.parametrize(("tag", "code"), [
