@@ -22,6 +22,7 @@ import math
 import os
 import re
 import stat
+import sys
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -635,6 +636,15 @@ def _json_facts(
         return
     except RecursionError:
         problems.append(Problem(record.path, "JSON nested too deeply to read"))
+        return
+    except ValueError:
+        # Bad syntax is a JSONDecodeError, caught above; a plain ValueError is int() refusing
+        # a number of more digits than sys.get_int_max_str_digits() allows.
+        problems.append(Problem(record.path, f"JSON number too long to read (over "
+                                             f"{sys.get_int_max_str_digits()} digits)"))
+        return
+    except OverflowError as exc:
+        problems.append(Problem(record.path, f"JSON not read: {exc}"))
         return
     _walk_json(document, "$", None, builders, dates, record.path)
 

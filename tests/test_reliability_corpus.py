@@ -34,6 +34,9 @@ BAD_FILES: list[tuple[str, bytes, str | None]] = [
      "malformed CSV at line 2: field larger than field limit"),
     ("cut_mid_string.json", b'{"runs": [{"model": "gem',
      "malformed JSON at line 1 column 21: Unterminated string"),
+    ("deep.json", b"[" * 100_000 + b"]" * 100_000, "JSON nested too deeply to read"),
+    # Python's int() refuses over 4300 digits (sys.get_int_max_str_digits()).
+    ("long_number.json", b'{"n": ' + b"9" * 5000 + b"}", "JSON number too long to read (over"),
 ]
 
 
