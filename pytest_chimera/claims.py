@@ -166,9 +166,17 @@ _UNIT_RE = (r"(?:ms|msec|milliseconds?|мс|s|sec|secs|seconds?|с|сек|min|mi
 # position the lookbehind and the alternatives.
 _NUMBER = re.compile(
     r"(?=[\d.])(?<![\w.,/#])"
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?|\.\d+)"
+    r"(?P<num>[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|0,\d+(?![\d,])|"
+    r"\d+(?:\.\d+)?|\.\d+)"
     r"(?P<glued>(?:ms|s|sec|min|h|KB|kB|KiB|MB|MiB|GB|B|%)(?![\w/]))?(?![\w]|[.,]\d)"
 )
+_NOT_A_QUANTITY_AFTER = re.compile(r"\s*(?:times\b|-?fold\b|[x×](?!\w)|раз(?:а|)\b|mal\b|fois\b|"
+                                   r"veces\b)", re.IGNORECASE)
+_MODEL_SIZE_AFTER = re.compile(r"[\s-]*(?:models?|param\w*|variants?|instruct|class|versions?)\b",
+                               re.IGNORECASE)
+_LABEL_BEFORE = re.compile(r"\b(?:week|turn|run|prompt|stage|step|round|day|phase|iteration|"
+                           r"batch|case|row|section|chapter|part|version|woche|semaine|semana|"
+                           r"неделя|неделе)\s+$", re.IGNORECASE)
 _UNIT_AFTER = re.compile(rf"[ \u00a0]?(?P<unit>{_UNIT_RE})(?![\w/])")
 _TIME_OF_DAY = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")
 _VERSION = re.compile(r"\bv?\d+(?:\.\d+){2,}\b")
@@ -194,6 +202,7 @@ _ISO_DATE = re.compile(
     r"(?:\s?(?P<tz>Z|UTC|GMT|[+-]\d\d:?\d\d))?)?(?![\d])"
 )
 _SLASH_DATE = re.compile(r"(?<![\d/])(?P<y>(?:19|20)\d\d)/(?P<m>\d\d?)/(?P<d>\d\d?)(?![\d/])")
+_DAY_MONTH_YEAR = re.compile(r"(?<![\d/])(?P<a>\d\d?)/(?P<b>\d\d?)/(?P<y>(?:19|20)\d\d)(?![\d/])")
 # A full stop after the year ends the sentence: "to 29.10.2025." is still a date.
 _DOT_DATE = re.compile(r"(?<![\d.])(?P<d>\d\d?)\.(?P<m>\d\d?)\.(?P<y>(?:19|20)\d\d)"
                        r"(?!\d|\.\d)")
@@ -266,7 +275,8 @@ _THROUGHPUT_UNITS = re.compile(r"^(?:tok/s|tokens?/s(?:ec)?|t/s|tokens? per seco
 # The patterns below run once per word or per number: compiled once here, not looked up in
 # re's cache (and, for those built from the vocabulary, formatted) at every call.
 _SPACE = re.compile(r"\s")
-_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
+# "1,5" and "0,137" are decimal commas; "1,234" separates thousands (which never start "0,").
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}|0,\d+")
 _FILE_WORD = re.compile(_FILEW, re.IGNORECASE)
 _FOLDER_WORD = re.compile(_FOLDERW, re.IGNORECASE)
 _KIND_WORD = re.compile(rf"(?<![\w/.]){_KINDW}(?![\w/])", re.IGNORECASE)
@@ -383,9 +393,9 @@ def metric_group(name: str) -> tuple[str, str, str]:
 
 _BREAK_TAG = re.compile(r"<br\s*/?>")
 _LIST_MARKER = re.compile(r"^(\s*(?:>\s*)*)(?:[-*+•]|\d{1,2}[.)])\s+")
-# A heading's number ("## 3. Findings") orders the sections; it counts nothing, and goes with
-# the marker.
-_HEADING_MARKER = re.compile(r"^\s*#{1,6}\s+(?:\d{1,2}(?:\.\d{1,2})*[.)]\s+)?")
+# A heading's number ("## 3. Findings", "### 3.1 Throughput") orders the sections; it counts
+# nothing, and goes with the marker. ("## 47 JSON files" keeps its number.)
+_HEADING_MARKER = re.compile(r"^\s*#{1,6}\s+(?:(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)])\s+)?")
 _BOLD_LINE = re.compile(r"^\s*\*\*[^*]{1,80}\*\*:?\s*$")
 _EMPHASIS_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*.])|(?<=[^\s*_])\*(?![\w*.])")
 
@@ -606,6 +616,12 @@ def _numbers(block: _Block, digits: bool = True) -> list[_Number]:
             if after:
                 unit = after.group("unit")
                 end = after.end()
+        if _NOT_A_QUANTITY_AFTER.match(text, end) or (unit == "B" and _MODEL_SIZE_AFTER.match(
+                text, end)) or (start and _LABEL_BEFORE.search(text, max(0, start - 16), start)):
+            # "5.6 times slower", "the 1B models", "week 1", "turn 3": a ratio, a model's
+            # size and a label's number measure nothing the corpus holds.
+            taken.append((start, end))
+            continue
         found.append(_Number(start, end, value, decimals, _normal_unit(unit)))
     matches = _WORD_NUMBER.finditer(text) if block.words & _NUMBER_WORDS else ()
     spelled = False
@@ -803,6 +819,22 @@ def _find_dates(block: _Block) -> None:
             except ValueError:
                 continue
             _add_date(block, match.start(), match.end(), day.isoformat(), "date")
+    for match in _DAY_MONTH_YEAR.finditer(text) if "/" in text else ():
+        # "10/29/2025" (US) or "29/10/2025": a day over 12 tells which; "10/06/2025" could be
+        # either, so it is no date to check, and none of its numbers is a figure.
+        if not block.free(match.start(), match.end()):
+            continue
+        first, second, in_year = (int(match.group(n)) for n in ("a", "b", "y"))
+        day_month = (second, first) if first <= 12 < second else (
+            (first, second) if second <= 12 < first else None)
+        try:
+            written = date(in_year, day_month[1], day_month[0]) if day_month else None
+        except ValueError:
+            written = None
+        if written is None:
+            block.taken.append((match.start(), match.end()))
+        else:
+            _add_date(block, match.start(), match.end(), written.isoformat(), "date")
     named: list[tuple[int, int, int | None, int, int, str]] = []
     # A month is always a word of its own: without one, the month patterns cannot match.
     months = bool(block.words & _MONTH_WORDS)
@@ -905,6 +937,11 @@ _DASH = re.compile(r"[-–—]")
 _RANGE_BETWEEN = re.compile(
     r"^\s*(?:\)|,)?\s*(?:to|through|thru|until|till|and|[-–—]|до|по|bis|au|à|a)\s*(?:the\s+)?$",
     re.IGNORECASE)
+# What follows "latest" / "first" when it is not about files: a folder, a run's start.
+_NOT_FILES_AFTER = re.compile(r"(?:\s+[\w-]+){0,2}?\s+(?:folders?|director(?:y|ies)|dirs?)\b|"
+                              r"[^.;]{0,80}?\(?\b(?:started|began|begun|launched)\b",
+                              re.IGNORECASE)
+_VERB_BEFORE = re.compile(r"\b(?:was|were|is|are|been|be|got|get)\s+$", re.IGNORECASE)
 _LATEST_PATH = re.compile(
     r"(?:latest|most recent(?:ly modified)?|newest|last[- ]modified)(?P<between>(?:\s+[\w-]+){0,3})"
     r"\s*(?:is|was|:|-|–|—)\s*(?:the\s+)?(?:file\s+)?$", re.IGNORECASE)
@@ -984,14 +1021,24 @@ def _time_claims(block: _Block, out: list[Claim]) -> None:
                 s_start, _ = _sentence_bounds(text, match.start())
                 if not _REPORT_AS_SUBJECT.match(text[s_start:match.start()]):
                     continue
+            if kind != "time.report_date" and (
+                    _NOT_FILES_AFTER.match(text, match.end()) or (
+                        match.group(0)[:4].lower() == "last" and _VERB_BEFORE.search(
+                            text, max(0, match.start() - 8), match.start()))):
+                # "Latest run folder: … (started …)" dates a folder's run, not a file; "the
+                # oldest CSV was last modified on …" is the oldest's date, not the newest's.
+                triggers.append((match.start(), match.end(), "none"))
+                continue
             if not any(s <= match.start() < e for s, e, _ in triggers):
                 triggers.append((match.start(), match.end(), kind))
     triggers.sort()
     for position, (t_start, t_end, kind) in enumerate(triggers):
+        if kind == "none":
+            continue
         s_start, s_end = _sentence_bounds(text, t_start)
         # "The oldest file was written on X": "written" does not take the oldest's date.
-        later = [t[0] for t in triggers[position + 1:]
-                 if kind == "time.report_date" or t[2] != "time.report_date"]
+        later = [t[0] for t in triggers[position + 1:] if t[2] != "none" and (
+                 kind == "time.report_date" or t[2] != "time.report_date")]
         next_trigger = later[0] if later else s_end
         # The date a trigger speaks of is the first one after it, else the last one before.
         chosen = next((i for i, d in enumerate(dates)

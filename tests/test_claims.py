@@ -433,6 +433,37 @@ def test_a_day_of_a_month_without_a_year_is_no_number(text: str, hints: Hints) -
     check(text, [Want("metric", 47.73, unit="tok/s", subject="throughput")], hints)
 
 
+@pytest.mark.parametrize(("text", "wanted"), [
+    pytest.param("### 3.1 Throughput by model", [], id="a-subsection-number"),
+    pytest.param("44.62 tok/s: the gemma3:4b runs, roughly 5.6 times slower than the 270m run.",
+                 [("metric", 44.62, "")], id="a-ratio"),
+    pytest.param("agent_b reached 136.35 tok/s in week 1 and 126.65 tok/s in week 4.",
+                 [("metric", 136.35, ""), ("metric", 126.65, "")], id="a-week-number"),
+    pytest.param("Conversations peak at 267.85 tokens/s on turn 3.",
+                 [("metric", 267.85, "")], id="a-turn-number"),
+    pytest.param("The 270m runs average roughly 250 tokens/s, nearly twice the ~125-139 tokens/s "
+                 "of the 1B models.", [("metric", 250.0, ""), ("metric", 125.0, ""),
+                                       ("metric", 139.0, "")], id="a-model-size-in-B"),
+    pytest.param("baseline peaked at 149.69 tok/s (week of 10/06/2025).",
+                 [("metric", 149.69, "")], id="a-date-day-or-month-first"),
+    pytest.param("The newest file was modified on 10/29/2025.",
+                 [("time.latest", None, "2025-10-29")], id="a-us-date"),
+    pytest.param("The newest file was modified on 29/10/2025.",
+                 [("time.latest", None, "2025-10-29")], id="a-day-first-date"),
+    pytest.param("Latest run folder: `reports/ollama/20251029_013627` (started "
+                 "2025-10-29T01:36:27Z)", [("path.exists", None, "")], id="a-folders-run"),
+    pytest.param("The oldest CSV was last modified on 30 September 2025.",
+                 [("time.earliest", None, "2025-09-30")], id="was-last-modified"),
+    pytest.param("Die mittlere TTFT lag bei 0,137 s.", [("metric", 0.137, "")],
+                 id="a-decimal-comma-after-zero"),
+])
+def test_what_is_no_figure_and_what_dates_what(text: str, wanted: list[tuple[str, float | None,
+                                                                            str]],
+                                                hints: Hints) -> None:
+    found = [(c.kind, c.value, c.when) for c in claims_of(text, hints)]
+    assert found == wanted, shown(claims_of(text, hints))
+
+
 def test_a_unitless_corpus_name_does_not_take_a_number_in_tok_s(hints: Hints) -> None:
     # "turn" is a column of the corpus (a turn number); 276.02 tok/s is a throughput.
     assert "turn" in hints.metrics
