@@ -2644,7 +2644,26 @@ def _total_of_something(block: _Block, number: _Number, claim: Claim, sentence_s
     if _POSSESSIVE_BEFORE.search(text, max(sentence_start, number.start - 40), number.start):
         return replace(claim, kind="count.family", subject="",
                        filters=(*claim.filters, ("unresolved", "possessive")))
+    share = _SHARE_OF.search(text, sentence_start, number.start)
+    if share is not None and not _THE_WHOLE.fullmatch(text, share.end(), number.start):
+        # "Nearly half of the files (47) are JSON": a part of the corpus, the kind said after.
+        # ("Most of the 101 files" counts the whole.)
+        said = _SHARE_KIND_AFTER.match(text, number.end)
+        kind = file_kind(said.group("kind")) if said else None
+        if kind:
+            return replace(claim, kind="count.type", subject=kind,
+                           filters=(*claim.filters, ("kind", kind)))
+        return replace(claim, kind="count.family", subject="",
+                       filters=(*claim.filters, ("unresolved", "share")))
     return claim
+
+
+_SHARE_OF = re.compile(r"\b(?:half|thirds?|quarters?|fifths?|tenths?|majority|most|share|"
+                       r"fraction|portion|some|many|few|percent|половин\w*|треть|hälfte)\s+of\b|"
+                       r"%\s+of\b", re.IGNORECASE)
+_THE_WHOLE = re.compile(r"\s*(?:(?:all\s+)?(?:the|its|these|those)|all)?\s*", re.IGNORECASE)
+_SHARE_KIND_AFTER = re.compile(r"[^.;]{0,40}?\b(?:are|is|were|was)\s+(?:in\s+)?"
+                               r"(?P<kind>JSON|CSV|Markdown|MD|text|TXT)\b", re.IGNORECASE)
 
 
 _COUNT_RANGE_GAP = re.compile(r"\s*(?:[-–—]|to|through|until)\s*|\s+and\s+", re.IGNORECASE)

@@ -464,6 +464,22 @@ def test_what_is_no_figure_and_what_dates_what(text: str, wanted: list[tuple[str
     assert found == wanted, shown(claims_of(text, hints))
 
 
+@pytest.mark.parametrize(("text", "wanted"), [
+    pytest.param("Nearly half of the files (47) are JSON.",
+                 [Want("count.type", 47, filters=(("kind", "json"),))], id="a-share-then-its-kind"),
+    pytest.param("Just under half of the artifacts (forty-seven of them) are JSON.",
+                 [Want("count.type", 47, filters=(("kind", "json"),))], id="in-words"),
+    pytest.param("Roughly a fifth of the files — twenty, to be exact — belong to one family.",
+                 [Want("count.family", 20, filters=(("unresolved", "share"),))],
+                 id="a-share-of-something-unnamed"),
+    pytest.param("Most of the 101 files are JSON.", [Want("count.total", 101)],
+                 id="the-whole-after-most-of"),
+])
+def test_a_share_of_the_files_is_not_the_total(text: str, wanted: list[Want],
+                                               hints: Hints) -> None:
+    check(text, wanted, hints)
+
+
 def test_a_unitless_corpus_name_does_not_take_a_number_in_tok_s(hints: Hints) -> None:
     # "turn" is a column of the corpus (a turn number); 276.02 tok/s is a throughput.
     assert "turn" in hints.metrics
