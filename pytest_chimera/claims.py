@@ -2302,7 +2302,12 @@ def _row_sentence(header: list[str] | None, cells: list[str]) -> str:
         if position == named or not cell or not _DIGIT.search(cell):
             continue
         if _COUNT_HEADER.match(column):
-            name = label if _FILE_WORD.search(label) else f"{label} files"
+            # "| Runs | metrics.csv | 10 |" under "Category | Subcategory | Count": the count is
+            # of the label next to it, not of the category (left empty on rows that continue it).
+            inner = next((c for c in reversed(cells[1:position])
+                          if c and not _NUMBER_CELL.match(c)), "")
+            counted = inner or label
+            name = counted if _FILE_WORD.search(counted) else f"{counted} files"
             parts.append(f"{name}: {cell}")
         elif _SHARE_HEADER.match(column):
             parts.append(f"{label} files: {cell.rstrip('%').strip()}%")

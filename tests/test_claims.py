@@ -480,6 +480,16 @@ def test_a_share_of_the_files_is_not_the_total(text: str, wanted: list[Want],
     check(text, wanted, hints)
 
 
+def test_a_count_counts_the_label_next_to_it_not_the_category(hints: Hints) -> None:
+    table = ("| Category | Subcategory | Count |\n|---|---|---|\n"
+             "| Runs | metrics.csv | 10 |\n|  | summary.md | 6 |\n"
+             "| Exports | ollama_bench CSV | 13 |")
+    counts = [(c.line, c.kind, c.value, c.subject) for c in claims_of(table, hints)
+              if c.kind.startswith("count")]
+    assert counts == [(3, "count.family", 10, "metrics.csv"), (4, "count.family", 6, "summary.md"),
+                      (5, "count.family", 13, "ollama_bench")], shown(claims_of(table, hints))
+
+
 def test_a_unitless_corpus_name_does_not_take_a_number_in_tok_s(hints: Hints) -> None:
     # "turn" is a column of the corpus (a turn number); 276.02 tok/s is a throughput.
     assert "turn" in hints.metrics
