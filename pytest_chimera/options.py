@@ -6,6 +6,7 @@ is a ``pytest.UsageError`` naming the flag (or ini key) and the reason.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,13 +70,22 @@ def _int_at_least(low: int) -> Callable[[str], int]:
     return parse
 
 
-def _positive_float(value: str) -> float:
+# A socket timeout beyond about 1e9 s overflows the platform's time_t (an OverflowError from
+# deep in httpx); a week is longer than any one generation may sensibly take.
+MAX_TIMEOUT_S = 7 * 24 * 3600
+
+
+def _timeout_seconds(value: str) -> float:
     try:
         number = float(value)
     except ValueError:
         raise ValueError(f"{value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number of seconds")
     if not number > 0:
         raise ValueError(f"{value} must be above 0")
+    if number > MAX_TIMEOUT_S:
+        raise ValueError(f"{value} is above the most allowed value {MAX_TIMEOUT_S} (a week)")
     return number
 
 
@@ -124,7 +134,8 @@ SPECS: tuple[OptionSpec, ...] = (
     OptionSpec("record", "record every generation of the live backend into the cassettes",
                _bool, "false", flag=True),
     OptionSpec("rounds", "times each workflow runs under pytest-benchmark", _int_at_least(1), "1"),
-    OptionSpec("timeout", "wall-clock seconds one generation may take", _positive_float, "600"),
+    OptionSpec("timeout", "wall-clock seconds one generation may take (at most a week)",
+               _timeout_seconds, "600"),
     OptionSpec("retries", "retries of a transient backend fault (never of a missing model)",
                _int_at_least(0), "2"),
     OptionSpec("max-contradicted", "most contradicted claims a report may have",

@@ -136,6 +136,17 @@ def test_one_test_per_agent_and_persona(pytester: pytest.Pytester, suite: Callab
                      "of auto, ollama, llamacpp, replay", id="unknown-backend"),
         pytest.param(["--chimera-timeout=-1"], "ERROR: --chimera-timeout: -1 must be above 0",
                      id="negative-timeout"),
+        pytest.param(["--chimera-timeout=inf"], "ERROR: --chimera-timeout: 'inf' is not a "
+                     "finite number of seconds", id="infinite-timeout"),
+        pytest.param(["--chimera-timeout=1e400"], "ERROR: --chimera-timeout: '1e400' is not a "
+                     "finite number of seconds", id="overflowing-timeout"),
+        pytest.param(["--chimera-timeout=nan"], "ERROR: --chimera-timeout: 'nan' is not a "
+                     "finite number of seconds", id="nan-timeout"),
+        # Finite, yet past what a socket timeout can hold (httpx raised OverflowError).
+        pytest.param(["--chimera-timeout=1e10"], "ERROR: --chimera-timeout: 1e10 is above the "
+                     "most allowed value 604800 (a week)", id="huge-timeout"),
+        pytest.param(["--chimera-min-faithfulness=nan"], "ERROR: --chimera-min-faithfulness: "
+                     "nan is not between 0 and 1", id="nan-faithfulness"),
         pytest.param(["--chimera-min-faithfulness=1.5"], "ERROR: --chimera-min-faithfulness: "
                      "1.5 is not between 0 and 1", id="faithfulness-range"),
         pytest.param(["--chimera-config=missing.toml"], "ERROR: */missing.toml: agents file "
