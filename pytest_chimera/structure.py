@@ -85,7 +85,8 @@ def expectation_schema(expect: Expectations) -> dict[str, Any]:
             "properties": {normalise_title(t): {"minimum": n} for t, n in expect.min_items.items()},
         }
     if expect.language:
-        properties["language"] = {"const": expect.language}
+        # "und": too little prose to tell, which is no drift ("- Done." is no language).
+        properties["language"] = {"enum": [expect.language, "und"]}
         properties["foreign_line_share"] = {"maximum": MAX_FOREIGN_LINE_SHARE}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -190,7 +191,7 @@ def _meets(facts: dict[str, Any], expect: Expectations) -> bool:
         if key in items and items[key] < least:
             return False
     if expect.language:
-        if facts["language"] != expect.language:
+        if facts["language"] not in (expect.language, "und"):
             return False
         if facts["foreign_line_share"] > MAX_FOREIGN_LINE_SHARE:
             return False

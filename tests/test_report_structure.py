@@ -211,6 +211,17 @@ def test_a_report_with_every_expected_part_passes() -> None:
     assert result.failure_lines("r.md") == []
 
 
+def test_too_little_prose_to_tell_a_language_is_no_drift() -> None:
+    terse = "# Report\n\n## File Counts\n\n- CSV: 30\n- JSON: 47\n\n## Gaps\n\n- Done.\n"
+    assert detect_language(terse) == "und"
+    result = check_structure(terse, Expectations(language="en"))
+    assert [v.rule for v in result.violations] == [], result.violations
+    german = ("# Bericht\n\nDie Daten sind nicht in der Tabelle und das ist auch für den "
+              "Bericht wichtig, denn die Modelle sind schnell.\n")
+    assert {v.rule for v in check_structure(german, Expectations(language="en")).violations} == {
+        "language"}
+
+
 def test_no_expectations_means_nothing_is_checked() -> None:
     result = check_structure("anything at all", Expectations(language=None))
     assert result.passed
