@@ -334,6 +334,19 @@ def _count(least: int) -> Callable[[str], int]:
     return parse
 
 
+def _host(text: str) -> str:
+    from .backends.base import BackendUnavailable
+    from .backends.ollama import normalize_host
+
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    try:
+        normalize_host(text)
+    except BackendUnavailable as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text.strip()
+
+
 def _two_agents(text: str) -> tuple[str, str]:
     names = [part.strip() for part in text.split(",") if part.strip()]
     if len(names) != 2 or names[0] == names[1]:
@@ -351,7 +364,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         help="the persona both agents write for (default: the first one)")
     parser.add_argument("--backend", choices=BACKEND_KINDS, default="auto",
                         help="as --chimera-backend (default auto)")
-    parser.add_argument("--host", action="append", metavar="URL",
+    parser.add_argument("--host", action="append", type=_host, metavar="URL",
                         help="Ollama host; once: both agents on it, twice: one host each "
                              "(default $OLLAMA_HOST or http://127.0.0.1:11434)")
     parser.add_argument("--corpus", type=Path, metavar="DIR",
@@ -366,7 +379,14 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def plan_from_args(args: argparse.Namespace) -> StudyPlan:
     from .backends.ollama import DEFAULT_HOST
 
-    hosts = tuple(args.host or (os.environ.get("OLLAMA_HOST") or DEFAULT_HOST,))
+    from_env = os.environ.get("OLLAMA_HOST", "").strip()
+    # Checked even beside --host: the ollama package reads it when first imported.
+    if from_env and args.backend in ("auto", "ollama"):
+        try:
+            _host(from_env)
+        except argparse.ArgumentTypeError as exc:
+            raise ConcurrencyError(f"OLLAMA_HOST (environment): {exc}") from None
+    hosts = tuple(args.host or (from_env or DEFAULT_HOST,))
     return StudyPlan(config=args.config, agents=args.agents, persona=args.persona,
                      backend=args.backend, hosts=hosts, corpus=args.corpus,
                      repeat=args.repeat, warmup=args.warmup)

@@ -15,10 +15,11 @@ from typing import Any, Literal
 
 import pytest
 
+from .backends.base import BackendUnavailable
+from .backends.ollama import DEFAULT_HOST, normalize_host
 from .history import GateRule, parse_gate
 
 BACKENDS = ("auto", "ollama", "llamacpp", "replay")
-DEFAULT_HOST = "http://127.0.0.1:11434"
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,15 @@ def _bool(value: str) -> bool:
     raise ValueError(f"{value!r} is not true or false")
 
 
+def _host(value: str) -> str:
+    host = _text(value)
+    try:
+        normalize_host(host)
+    except BackendUnavailable as exc:
+        raise ValueError(str(exc)) from None
+    return host
+
+
 def _path(value: str) -> Path:
     return Path(_text(value)).expanduser()
 
@@ -122,7 +132,7 @@ SPECS: tuple[OptionSpec, ...] = (
     OptionSpec("backend", "auto (Ollama if a server answers, else llamacpp), ollama, llamacpp or "
                "replay", _backend, "auto"),
     OptionSpec("host", "Ollama server URL (default: $OLLAMA_HOST or http://127.0.0.1:11434); "
-               "give it several times for a pool of hosts under xdist", _text, None,
+               "give it several times for a pool of hosts under xdist", _host, None,
                multiple=True),
     OptionSpec("config", "agents file (chimera.toml or a pyproject.toml with [tool.chimera])",
                _path, None),
@@ -223,6 +233,14 @@ def resolve_options(config: pytest.Config) -> ChimeraOptions:
             values[field] = spec.parse(raw)
         except ValueError as exc:
             raise pytest.UsageError(f"{source}: {exc}") from None
+    from_env = os.environ.get("OLLAMA_HOST", "").strip()
+    # Checked even beside --chimera-host: the ollama package reads it when first imported, and
+    # a malformed one fails there with a traceback.
+    if from_env and values["backend"] in ("auto", "ollama"):
+        try:
+            _host(from_env)
+        except ValueError as exc:
+            raise pytest.UsageError(f"OLLAMA_HOST (environment): {exc}") from None
     if not values["host"]:
-        values["host"] = (os.environ.get("OLLAMA_HOST") or DEFAULT_HOST,)
+        values["host"] = (from_env or DEFAULT_HOST,)
     return ChimeraOptions(**values)

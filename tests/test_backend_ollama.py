@@ -409,6 +409,24 @@ def test_normalize_host_reads_hosts_like_the_ollama_client(
 
 
 @pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        ("http://[::1", "invalid IPv6 URL"),
+        ("http://", "no server named after http://"),
+        ("https:///ollama", "no server named after https://"),
+        ("ftp://gpu-box", "the scheme must be http or https, not 'ftp'"),
+        ("gpu-box:99999", "the port is not a whole number from 1 to 65535"),
+        ("http://gpu-box:0", "the port is not a whole number from 1 to 65535"),
+        ("gpu-box:port", "the port is not a whole number from 1 to 65535"),
+    ],
+)
+def test_a_host_no_client_could_reach_is_named_with_the_reason(given: str, reason: str) -> None:
+    with pytest.raises(BackendUnavailable) as raised:
+        normalize_host(given)
+    assert str(raised.value) == f"{given!r} is not a valid Ollama host: {reason}"
+
+
+@pytest.mark.parametrize(
     ("env", "expected"),
     [
         ("gpu-box:11500", "ollama at http://gpu-box:11500"),

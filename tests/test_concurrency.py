@@ -260,6 +260,30 @@ def test_a_missing_agents_file_is_named(capsys: pytest.CaptureFixture[str],
                                        "not found\n")
 
 
+@pytest.mark.parametrize(("host", "message"), [
+    ("http://[::1", "argument --host: 'http://[::1' is not a valid Ollama host: invalid IPv6 URL"),
+    ("ftp://gpu-box", "argument --host: 'ftp://gpu-box' is not a valid Ollama host: the scheme "
+                      "must be http or https, not 'ftp'"),
+    ("", "argument --host: must not be empty"),
+])
+def test_a_malformed_host_is_a_usage_error(capsys: pytest.CaptureFixture[str], suite: Path,
+                                           host: str, message: str) -> None:
+    assert main(["concurrency", "--config", str(suite), "--backend", "ollama",
+                 "--host", host]) == 2
+    err = capsys.readouterr().err
+    assert f"chimera concurrency: error: {message}\n" in err and "Traceback" not in err
+
+
+def test_a_malformed_ollama_host_in_the_environment_is_named(
+        capsys: pytest.CaptureFixture[str], suite: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", "gpu-box:99999")
+    assert main(["concurrency", "--config", str(suite), "--backend", "ollama",
+                 "--host", "127.0.0.1:1"]) == 2
+    assert capsys.readouterr().err == (
+        "chimera concurrency: OLLAMA_HOST (environment): 'gpu-box:99999' is not a valid Ollama "
+        "host: the port is not a whole number from 1 to 65535\n")
+
+
 @pytest.mark.parametrize("agents", ["A", "A,A", "A,B,C"])
 def test_agents_must_be_two(capsys: pytest.CaptureFixture[str], agents: str) -> None:
     assert main(["concurrency", "--agents", agents]) == 2

@@ -147,6 +147,11 @@ def test_one_test_per_agent_and_persona(pytester: pytest.Pytester, suite: Callab
                      "most allowed value 604800 (a week)", id="huge-timeout"),
         pytest.param(["--chimera-min-faithfulness=nan"], "ERROR: --chimera-min-faithfulness: "
                      "nan is not between 0 and 1", id="nan-faithfulness"),
+        pytest.param(["--chimera-host=http://[::1"], "ERROR: --chimera-host: 'http://[::1' is "
+                     "not a valid Ollama host: invalid IPv6 URL", id="malformed-host"),
+        pytest.param(["--chimera-host=http://127.0.0.1:1", "--chimera-host=ftp://x"],
+                     "ERROR: --chimera-host: 'ftp://x' is not a valid Ollama host: the scheme "
+                     "must be http or https, not 'ftp'", id="one-bad-host-of-a-pool"),
         pytest.param(["--chimera-min-faithfulness=1.5"], "ERROR: --chimera-min-faithfulness: "
                      "1.5 is not between 0 and 1", id="faithfulness-range"),
         pytest.param(["--chimera-config=missing.toml"], "ERROR: */missing.toml: agents file "
@@ -159,6 +164,24 @@ def test_bad_options_are_usage_errors(pytester: pytest.Pytester, suite: Callable
     result = pytester.runpytest(*args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
+
+
+@pytest.mark.parametrize(("backend", "exit_code"), [
+    ("ollama", pytest.ExitCode.USAGE_ERROR),
+    # Replay never talks to Ollama: a stale OLLAMA_HOST in the environment must not stop it.
+    ("replay", pytest.ExitCode.OK),
+])
+def test_a_malformed_ollama_host_in_the_environment_is_named_when_it_would_be_used(
+        pytester: pytest.Pytester, suite: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+        backend: str, exit_code: pytest.ExitCode) -> None:
+    suite()
+    monkeypatch.setenv("OLLAMA_HOST", "http://[::1")
+    # Named even beside a good --chimera-host: the ollama package reads it on import.
+    result = pytester.runpytest(f"--chimera-backend={backend}", "--chimera-host=127.0.0.1:1")
+    assert result.ret == exit_code
+    if exit_code == pytest.ExitCode.USAGE_ERROR:
+        result.stderr.fnmatch_lines(["ERROR: OLLAMA_HOST (environment): 'http://[::1' is not "
+                                     "a valid Ollama host: invalid IPv6 URL"])
 
 
 def test_a_broken_agents_file_is_a_usage_error_naming_the_key(

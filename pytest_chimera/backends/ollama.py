@@ -54,7 +54,9 @@ def normalize_host(host: str | None) -> str:
     """``host`` as a URL with scheme and port, read the way the ``ollama`` client reads it.
 
     ``None`` or empty gives the default; a bare ``host[:port]`` gets ``http://`` and port
-    11434; an explicit scheme without a port gets that scheme's port.
+    11434; an explicit scheme without a port gets that scheme's port. A host that no client
+    could reach (another scheme, ``http://`` alone, a bad port or IPv6 address) raises
+    :class:`BackendUnavailable` saying what is wrong with it.
     """
     host = (host or "").strip()
     if not host:
@@ -62,20 +64,32 @@ def normalize_host(host: str | None) -> str:
     scheme, separator, rest = host.partition("://")
     if not separator:
         scheme, rest = "http", host
-    parts = urlsplit(f"{scheme}://{rest}")
+    scheme = scheme.lower()
+    if scheme not in ("http", "https"):
+        raise _bad_host(host, f"the scheme must be http or https, not {scheme!r}")
+    try:
+        parts = urlsplit(f"{scheme}://{rest}")
+    except ValueError as exc:  # "Invalid IPv6 URL": a '[' without its ']'
+        raise _bad_host(host, str(exc)[:1].lower() + str(exc)[1:]) from None
     netloc = parts.netloc
+    if separator and not netloc:
+        raise _bad_host(host, f"no server named after {scheme}://")
     if not netloc or netloc.startswith(":"):
         netloc = "127.0.0.1" + netloc
     try:
         port = parts.port
-    except ValueError:
-        raise BackendUnavailable(
-            f"{host!r} is not a valid Ollama host: the port is not a number"
-        ) from None
+    except ValueError:  # not digits, or past 65535
+        port = 0
+    if port == 0:
+        raise _bad_host(host, "the port is not a whole number from 1 to 65535")
     if port is None:
         default = DEFAULT_PORT if not separator else (443 if scheme == "https" else 80)
         netloc = f"{netloc}:{default}"
     return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def _bad_host(host: str, reason: str) -> BackendUnavailable:
+    return BackendUnavailable(f"{host!r} is not a valid Ollama host: {reason}")
 
 
 def server_answers(host: str, timeout_s: float = 0.5) -> bool:
