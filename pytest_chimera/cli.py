@@ -208,6 +208,8 @@ def _read_json(path: Path) -> Any:
                          f"column {exc.colno})") from None
     except RecursionError:
         raise InputError(f"run record {path} is JSON nested too deeply to read") from None
+    except ValueError:  # int() refuses more digits than sys.get_int_max_str_digits()
+        raise InputError(f"run record {path} is JSON with a number too long to read") from None
 
 
 def _unwrap(document: Any) -> Any:

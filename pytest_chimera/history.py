@@ -290,6 +290,12 @@ def load_run(path: Path) -> SavedRun:
     except json.JSONDecodeError as exc:
         raise HistoryError(f"run file {path} is not valid JSON (corrupted or cut short?): "
                            f"{exc}") from None
+    except RecursionError:
+        raise HistoryError(f"run file {path} is not valid JSON (nested too deeply to read); "
+                           "not a saved pytest-benchmark run") from None
+    except ValueError:  # int() refuses more digits than sys.get_int_max_str_digits()
+        raise HistoryError(f"run file {path} is not valid JSON (a number too long to read); "
+                           "not a saved pytest-benchmark run") from None
     return run_from_document(document, source=str(path), label=run_label(path), path=path)
 
 

@@ -116,6 +116,9 @@ def test_an_unrelated_json_beside_the_report_is_skipped_with_a_note(
 @pytest.mark.parametrize(("content", "why"), [
     pytest.param("{", "is not JSON: Expecting property name enclosed in double quotes (line 1, "
                  "column 2)", id="not-json"),
+    pytest.param("[" * 100_000 + "]" * 100_000, "is JSON nested too deeply to read", id="deep"),
+    pytest.param('{"n": ' + "9" * 5000 + "}", "is JSON with a number too long to read",
+                 id="long-number"),
     pytest.param("[1, 2]", "is a JSON array, not an object", id="an-array"),
     pytest.param('{"schema": "something/else"}',
                  'has no "schema": "pytest-chimera/run/1"', id="another-schema"),

@@ -330,16 +330,23 @@ def test_bad_compare_options_are_usage_errors(pytester: pytest.Pytester, suite: 
     result.stderr.fnmatch_lines([message])
 
 
-def test_a_corrupted_reference_is_a_usage_error_naming_the_file(pytester: pytest.Pytester,
-                                                                 suite: Path) -> None:
+@pytest.mark.parametrize(("content", "reason"), [
+    pytest.param('{"benchmarks": [{"name": "test_report[A-alpha]", "extra_',
+                 "(corrupted or cut short?): *", id="cut-short"),
+    # json raises RecursionError here, which once ended the session in INTERNALERROR.
+    pytest.param("[" * 100_000 + "]" * 100_000, "(nested too deeply to read); *", id="deep"),
+])
+def test_a_corrupted_reference_is_a_usage_error_naming_the_file(
+        pytester: pytest.Pytester, suite: Path, content: str, reason: str) -> None:
     broken = suite / ".benchmarks" / "Linux-CPython-3.11-64bit" / "0001_cut.json"
     broken.parent.mkdir(parents=True)
-    broken.write_text('{"benchmarks": [{"name": "test_report[A-alpha]", "extra_', "utf-8")
+    broken.write_text(content, "utf-8")
     result = pytester.runpytest(BACKEND, "--chimera-compare=1")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: --chimera-compare: run file {broken} is not valid "
-                                 "JSON (corrupted or cut short?): *"])
+                                 f"JSON {reason}"])
     result.stderr.no_fnmatch_line("*Traceback*")
+    result.stdout.no_fnmatch_line("*INTERNALERROR*")
 
 
 def test_ini_keys_set_the_reference_and_the_gate(pytester: pytest.Pytester,

@@ -189,6 +189,10 @@ def test_benchmarks_that_are_not_chimera_tests_are_ignored(tmp_path: Path) -> No
                      "cut short?): Unterminated string starting at: line 1 column 31 (char 30)",
                      id="cut-short"),
         pytest.param(b"\xff\xfe\x00garbage", "is not UTF-8 text (corrupted?)", id="binary"),
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, "is not valid JSON (nested too deeply to "
+                     "read); not a saved pytest-benchmark run", id="deep"),
+        pytest.param(b'{"benchmarks": [' + b"9" * 5000 + b"]}", "is not valid JSON (a number "
+                     "too long to read); not a saved pytest-benchmark run", id="long-number"),
         pytest.param(b"[1, 2]", "not a saved pytest-benchmark run:\n{p}: (top level): [1, 2] "
                      "is not of type 'object'", id="a-list"),
         pytest.param(b'{"machine_info": {}}', "not a saved pytest-benchmark run:\n{p}: (top "
@@ -535,6 +539,22 @@ def test_cli_compare_json(storage: Path, capsys: pytest.CaptureFixture[str]) -> 
         100.0, 120.0, "worse")
     assert ttft["percent"] == pytest.approx(20.0)
     assert [r["metric"] for r in document["regressions"]] == ["ttft_ms"]
+
+
+@pytest.mark.parametrize("command", [
+    ["compare", "1", "4"], ["export", "4", "--github-bigger", "out.json"],
+    ["plot", "--out", "charts", "1", "4"],
+])
+def test_cli_commands_name_a_run_file_nested_too_deeply(
+        storage: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        command: list[str]) -> None:
+    monkeypatch.chdir(storage.parent)
+    deep = storage / MACHINE / "0004_deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, "utf-8")
+    assert cli.main([*command, "--storage", str(storage)]) == 2
+    assert capsys.readouterr().err == (
+        f"chimera {command[0]}: run file {deep} is not valid JSON (nested too deeply to read); "
+        "not a saved pytest-benchmark run\n")
 
 
 @pytest.mark.parametrize(
