@@ -26,7 +26,9 @@ from tabulate import tabulate
 
 from .config import schema_validator
 
-RUN_FILE = re.compile(r"^(?P<number>\d{4})_(?P<name>.*)\.json$")
+# ASCII digits only, which is what pytest-benchmark writes: re's \d takes other scripts'
+# digits, and str.isdigit() also "²", which int() cannot read.
+RUN_FILE = re.compile(r"^(?P<number>[0-9]{4})_(?P<name>.*)\.json$")
 DEFAULT_STORAGE = Path(".benchmarks")
 MAX_RUN_BYTES = 64 * 1024 * 1024
 
@@ -247,7 +249,7 @@ def resolve_run(storage: Path, ref: str) -> Path:
         raise HistoryError(f"run {text!r}: {_available(runs, storage)}")
     if text in ("last", "latest"):
         return runs[-1]
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         matches = [p for p in runs if int(p.name[:4]) == int(text)]
     else:
         matches = [p for p in runs if p.stem == text or p.stem[5:] == text]

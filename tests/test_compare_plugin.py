@@ -330,6 +330,18 @@ def test_bad_compare_options_are_usage_errors(pytester: pytest.Pytester, suite: 
     result.stderr.fnmatch_lines([message])
 
 
+def test_a_reference_that_is_a_digit_to_isdigit_only_is_no_such_run(
+        pytester: pytest.Pytester, suite: Path) -> None:
+    run = suite / ".benchmarks" / "Linux-CPython-3.11-64bit" / "0001_base.json"
+    run.parent.mkdir(parents=True)
+    run.write_text('{"benchmarks": []}', "utf-8")
+    # "²".isdigit() is true, yet int("²") raises: this ended the session in INTERNALERROR.
+    result = pytester.runpytest(BACKEND, "--chimera-compare=\u00b2")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --chimera-compare: no saved run matches '\u00b2'; "
+                                 "saved runs in */.benchmarks: 0001_base"])
+
+
 @pytest.mark.parametrize(("content", "reason"), [
     pytest.param('{"benchmarks": [{"name": "test_report[A-alpha]", "extra_',
                  "(corrupted or cut short?): *", id="cut-short"),

@@ -131,6 +131,9 @@ def test_a_run_is_found_by_path(storage: Path, tmp_path: Path) -> None:
         pytest.param("missing/0001_x.json", "run file missing/0001_x.json does not exist",
                      id="no-file"),
         pytest.param(" ", "an empty run name was given", id="empty"),
+        # "²".isdigit() is true, yet int("²") raises: it is a name that matches nothing.
+        pytest.param("\u00b2", "no saved run matches '\u00b2'; saved runs in {s}: *",
+                     id="superscript-digit"),
     ],
 )
 def test_a_run_that_is_not_there_is_named(storage: Path, ref: str, message: str) -> None:
