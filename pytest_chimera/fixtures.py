@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -123,16 +123,37 @@ class ChimeraRun:
             pytest.fail(message, pytrace=False)
 
 
+class Unbenchmarked:
+    """What ``chimera_run`` uses for pytest-benchmark's fixture when ``-p no:benchmark`` is given.
+
+    It behaves as pytest-benchmark does under ``--benchmark-disable``: the target runs once,
+    untimed by it. Chimera measures its own metrics, so the run, its checks and its artifacts
+    are the same; only pytest-benchmark's table and saves are gone, as the user asked.
+    """
+
+    def __init__(self) -> None:
+        self.extra_info: dict[str, Any] = {}
+        self.skipped = False
+
+    def pedantic(self, target: Callable[[], WorkflowRun], *, rounds: int,
+                 iterations: int) -> WorkflowRun:
+        return target()
+
+
 @pytest.fixture
 def chimera_run(
     request: pytest.FixtureRequest,
-    benchmark: Any,
     chimera_session: ChimeraSession,
     chimera_agent: AgentConfig,
     chimera_persona: Persona,
 ) -> Iterator[ChimeraRun]:
     """Run the persona's workflow on the agent under pytest-benchmark, check it, save it."""
     options = request.config.stash[OPTIONS_KEY]
+    # Asked for here, not as a parameter: with -p no:benchmark that would be "fixture
+    # 'benchmark' not found" in every test, though nothing here needs pytest-benchmark.
+    benchmark: Any = (request.getfixturevalue("benchmark")
+                      if request.config.pluginmanager.hasplugin("benchmark")
+                      else Unbenchmarked())
     report_path, record_path = artifact_paths(
         chimera_session.report_dir, chimera_agent.name, chimera_persona.id)
     failure: str | None = None

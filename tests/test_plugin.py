@@ -295,6 +295,23 @@ def test_the_terminal_summary_has_a_row_per_test(pytester: pytest.Pytester,
     ])
 
 
+def test_without_pytest_benchmark_the_suite_runs_unbenchmarked(
+        pytester: pytest.Pytester, suite: Callable[..., Path]) -> None:
+    root = suite()
+    # Users turn pytest-benchmark off this way to drop its table; each test used to error with
+    # "fixture 'benchmark' not found".
+    result = pytester.runpytest(REPLAY, "--chimera-agent=B", "--chimera-rounds=2",
+                                "-p", "no:benchmark")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines([
+        "*= chimera summary =*",
+        "B*alpha*passed*pass*12.5 (replayed)*(replayed)*chimera-reports/B/alpha.md",
+        "B*beta*passed*pass*12.5 (replayed)*(replayed)*chimera-reports/B/beta.md",
+    ])
+    record = json.loads((root / "chimera-reports" / "B" / "alpha.json").read_text("utf-8"))
+    assert len(record["rounds"]) == 2
+
+
 def test_metrics_reach_benchmark_json(pytester: pytest.Pytester,
                                       suite: Callable[..., Path]) -> None:
     root = suite()
