@@ -82,6 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
         if not hasattr(config, "workerinput"):
             check_writable(session.report_dir)
+            _check_benchmark_storage(config)
             config.stash[STALE_KEY] = remove_stale_temps(session.report_dir)
             if options.record and options.backend != "replay":
                 check_recording_folder(session.cassettes)
@@ -267,6 +268,29 @@ def _benchmark_storage(config: pytest.Config) -> Path | None:
     if "://" in storage and not storage.startswith("file://"):
         return None
     return Path(storage.removeprefix("file://")).expanduser().resolve()
+
+
+def _check_benchmark_storage(config: pytest.Config) -> None:
+    # pytest-benchmark (or, under xdist and --benchmark-disable, this plugin) saves into the
+    # storage only after every test has run; a file or read-only folder there would then
+    # lose the whole run's metrics, in a traceback.
+    if config.getoption("benchmark_save", None):
+        flag = "--benchmark-save"
+    elif config.getoption("benchmark_autosave", False):
+        flag = "--benchmark-autosave"
+    else:
+        return
+    storage = _benchmark_storage(config)
+    if storage is None:
+        return
+    if storage.exists() and not storage.is_dir():
+        raise pytest.UsageError(f"--benchmark-storage: {storage} is a file, not a folder "
+                                f"({flag} saves the run in it)")
+    try:
+        check_writable(storage, "folder")
+    except ArtifactError as exc:
+        raise pytest.UsageError(f"--benchmark-storage: {exc} ({flag} saves the run in "
+                                "it)") from None
 
 
 def _load_reference(config: pytest.Config, options: ChimeraOptions) -> None:

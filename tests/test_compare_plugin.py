@@ -330,6 +330,32 @@ def test_bad_compare_options_are_usage_errors(pytester: pytest.Pytester, suite: 
     result.stderr.fnmatch_lines([message])
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    pytest.param(["--benchmark-autosave", "--benchmark-storage=afile"],
+                 "ERROR: --benchmark-storage: */afile is a file, not a folder "
+                 "(--benchmark-autosave saves the run in it)", id="a-file"),
+    pytest.param(["--benchmark-save=x", "--benchmark-storage=afile/runs"],
+                 "ERROR: --benchmark-storage: folder */afile/runs is not writable: * "
+                 "(--benchmark-save saves the run in it)", id="under-a-file"),
+    # --benchmark-disable: this plugin saves instead of pytest-benchmark, into the same place.
+    pytest.param(["--benchmark-autosave", "--benchmark-disable", "--benchmark-storage=afile"],
+                 "ERROR: --benchmark-storage: */afile is a file, not a folder *", id="disabled"),
+])
+def test_a_storage_that_cannot_take_the_save_is_a_usage_error_at_start(
+        pytester: pytest.Pytester, suite: Path, args: list[str], message: str) -> None:
+    (suite / "afile").write_text("", "utf-8")
+    result = pytester.runpytest(BACKEND, *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+    result.stdout.no_fnmatch_line("*passed*")
+
+
+def test_a_storage_that_is_a_file_is_fine_when_nothing_is_saved(
+        pytester: pytest.Pytester, suite: Path) -> None:
+    (suite / "afile").write_text("", "utf-8")
+    pytester.runpytest(BACKEND, "--benchmark-storage=afile").assert_outcomes(passed=4)
+
+
 def test_a_reference_that_is_a_digit_to_isdigit_only_is_no_such_run(
         pytester: pytest.Pytester, suite: Path) -> None:
     run = suite / ".benchmarks" / "Linux-CPython-3.11-64bit" / "0001_base.json"
