@@ -39,7 +39,9 @@ SUMMARY_PROPERTY = fixtures.SUMMARY_PROPERTY
 BENCHMARK_PROPERTY = fixtures.BENCHMARK_PROPERTY
 REFERENCE_KEY = pytest.StashKey[SavedRun]()
 COMPARISON_KEY = pytest.StashKey[tuple[Comparison | None, list[Regression], str]]()
-SAVED_KEY = pytest.StashKey[str]()
+# What became of the save pytest-chimera makes for pytest-benchmark: the line to print, and
+# whether it failed (which fails the session: the user asked for the metrics to be kept).
+SAVED_KEY = pytest.StashKey[tuple[str, bool]]()
 STALE_KEY = pytest.StashKey[list[Path]]()
 ORPHANS_KEY = pytest.StashKey[list[str]]()
 
@@ -242,9 +244,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_sep("-", f"agents side by side: persona {persona}")
         for line in table.splitlines():
             terminalreporter.write_line(line)
-    saved = config.stash.get(SAVED_KEY, None)
+    saved, failed = config.stash.get(SAVED_KEY, ("", False))
     if saved:
-        terminalreporter.write_line(saved)
+        terminalreporter.write_line(saved, red=failed, bold=failed)
     comparison, regressions, note = config.stash.get(COMPARISON_KEY, (None, [], ""))
     if comparison is None and not note:
         return
@@ -317,25 +319,36 @@ def _current_run(rows: list[dict[str, Any]]) -> SavedRun:
     return SavedRun(label="this run", tests=cases)
 
 
-def _benchmark_saves_nothing(config: pytest.Config) -> bool:
-    xdist = config.getoption("dist", "no") not in (None, "no")
-    disabled = bool(config.getoption("benchmark_disable", False)) and not config.getoption(
-        "benchmark_enable", False)
-    return xdist or disabled
+def _why_benchmark_saves_nothing(config: pytest.Config) -> str:
+    """Why pytest-benchmark will save nothing this session ("under xdist"); "" if it will."""
+    if config.getoption("dist", "no") not in (None, "no"):
+        return "under xdist"
+    if config.getoption("benchmark_disable", False) and not config.getoption(
+            "benchmark_enable", False):
+        return "with --benchmark-disable"
+    return ""
 
 
-def _save_without_benchmark(config: pytest.Config, rows: list[dict[str, Any]]) -> None:
+def _save_without_benchmark(config: pytest.Config, rows: list[dict[str, Any]],
+                            why: str) -> None:
     # pytest-benchmark is off under xdist (and with --benchmark-disable), so it saves
-    # nothing; the workers' rows still hold every metric. Save them in its layout.
+    # nothing; the workers' rows still hold every metric. Save them in its layout, when the
+    # user asked for a save: --benchmark-disable alone asks for none.
     name = config.getoption("benchmark_save", None)
     if not name and config.getoption("benchmark_autosave", False):
         from pytest_benchmark.utils import get_tag
 
         name = get_tag(  # type: ignore[no-untyped-call]
             config.getoption("benchmark_project_name", None))
-    storage = _benchmark_storage(config)
     measured = [row for row in rows if row.get("extra_info")]
-    if not name or storage is None or not measured:
+    if not name or not measured:
+        return
+    storage = _benchmark_storage(config)
+    if storage is None:
+        config.stash[SAVED_KEY] = (
+            f"chimera: could not save the metrics: pytest-benchmark saves nothing {why}, and "
+            f"pytest-chimera saves to a folder only, not to --benchmark-storage="
+            f"{config.getoption('benchmark_storage')}", True)
         return
     from pytest_benchmark.stats import Stats
     from pytest_benchmark.utils import get_machine_id
@@ -365,7 +378,7 @@ def _save_without_benchmark(config: pytest.Config, rows: list[dict[str, Any]]) -
         "machine_info": machine_info, "commit_info": commit_info, "benchmarks": entries,
         "datetime": datetime.now(UTC).isoformat(), "version": __version__,
         "chimera": {"saved_by": "pytest-chimera",
-                    "why": "pytest-benchmark saves nothing under xdist or --benchmark-disable",
+                    "why": f"pytest-benchmark saves nothing {why}",
                     "stats": "generation seconds per round (total_s), not wall time"},
     }
     machine_id = get_machine_id()  # type: ignore[no-untyped-call]
@@ -373,10 +386,12 @@ def _save_without_benchmark(config: pytest.Config, rows: list[dict[str, Any]]) -
     try:
         atomic_write_json(path, document)
     except ArtifactError as exc:
-        config.stash[SAVED_KEY] = f"chimera: could not save the metrics: {exc}"
+        config.stash[SAVED_KEY] = (f"chimera: could not save the metrics (pytest-benchmark "
+                                   f"saves nothing {why}, so pytest-chimera saves them): {exc}",
+                                   True)
         return
     config.stash[SAVED_KEY] = (f"chimera: saved the metrics of {len(entries)} test(s) in "
-                               f"{path} (pytest-benchmark saves nothing under xdist)")
+                               f"{path} (pytest-benchmark saves nothing {why})", False)
 
 
 @pytest.hookimpl(trylast=True)
@@ -386,8 +401,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if hasattr(config, "workerinput"):
         return
     rows = config.stash.get(ROWS_KEY, [])
-    if _benchmark_saves_nothing(config):
-        _save_without_benchmark(config, rows)
+    why = _why_benchmark_saves_nothing(config)
+    if why:
+        _save_without_benchmark(config, rows, why)
+        if config.stash.get(SAVED_KEY, ("", False))[1] and (
+                session.exitstatus == pytest.ExitCode.OK):
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
     reference = config.stash.get(REFERENCE_KEY, None)
     if reference is None:
         return

@@ -287,6 +287,44 @@ def test_xdist_still_saves_the_metrics(pytester: pytest.Pytester, suite: Path) -
     again.stdout.fnmatch_lines(["chimera compare: 0001_par -> this run"])
 
 
+def test_benchmark_disable_saves_the_metrics_and_says_why(pytester: pytest.Pytester,
+                                                          suite: Path) -> None:
+    result = pytester.runpytest(BACKEND, "--chimera-agent=A", "--benchmark-disable",
+                                "--benchmark-save=off")
+    assert result.ret == pytest.ExitCode.OK
+    # It once blamed xdist, which this run does not use.
+    result.stdout.fnmatch_lines(["chimera: saved the metrics of 2 test(s) in */0001_off.json "
+                                 "(pytest-benchmark saves nothing with --benchmark-disable)"])
+    (path,) = saved(suite)
+    assert json.loads(path.read_text("utf-8"))["chimera"]["why"] == (
+        "pytest-benchmark saves nothing with --benchmark-disable")
+
+
+def test_benchmark_disable_alone_asks_for_no_save(pytester: pytest.Pytester,
+                                                 suite: Path) -> None:
+    result = pytester.runpytest(BACKEND, "--chimera-agent=A", "--benchmark-disable")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.no_fnmatch_line("*the metrics*")
+    assert saved(suite) == []
+
+
+def test_a_save_that_fails_after_the_run_fails_the_session(pytester: pytest.Pytester,
+                                                           suite: Path) -> None:
+    from pytest_benchmark.utils import get_machine_id
+
+    # Past the check at start: the storage is a folder, but the machine's folder in it a file.
+    blocker = suite / ".benchmarks" / str(get_machine_id())  # type: ignore[no-untyped-call]
+    blocker.parent.mkdir()
+    blocker.write_text("", "utf-8")
+    result = pytester.runpytest(BACKEND, "--chimera-agent=A", "--benchmark-disable",
+                                "--benchmark-autosave")
+    result.assert_outcomes(passed=2)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "chimera: could not save the metrics (pytest-benchmark saves nothing with "
+        f"--benchmark-disable, so pytest-chimera saves them): cannot write {blocker}/*"])
+
+
 def test_junit_carries_each_metric_as_a_property(pytester: pytest.Pytester,
                                                  suite: Path) -> None:
     result = pytester.runpytest(BACKEND, "--chimera-agent=B", "--junitxml=junit.xml")
