@@ -513,6 +513,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         check_gate,
         compare_runs,
         comparison_json,
+        gate_lines,
         parse_gate,
         render_comparison,
     )
@@ -536,9 +537,7 @@ def _run_compare(args: argparse.Namespace) -> int:
             output += "\n"
             for regression in regressions:
                 output += f"REGRESSION: {regression.message}\n"
-            if not regressions:
-                gate = ",".join(str(r) for r in rules)
-                output += f"gate {gate}: no regression\n"
+            output += "".join(f"{line}\n" for line in gate_lines(comparison, rules, regressions))
     _write_out(output)
     return EXIT_FAILED if regressions else EXIT_OK
 
@@ -584,7 +583,7 @@ def _run_export(args: argparse.Namespace) -> int:
         raise InputError(str(exc)) from None
     if not run.tests:
         raise InputError(f"run {run.label} holds no Chimera tests")
-    entries = github_benchmark_entries(run)
+    entries, not_finite = github_benchmark_entries(run)
     for key, target in (("bigger", args.github_bigger), ("smaller", args.github_smaller)):
         if target is None:
             continue
@@ -594,6 +593,9 @@ def _run_export(args: argparse.Namespace) -> int:
             raise InputError(str(exc)) from None
         _write_out(f"wrote {len(entries[key])} {key}-is-better entries of {run.label} "
                    f"to {target}\n")
+    if not_finite:
+        _write_out(f"left out {len(not_finite)} value(s) that are NaN or infinite in "
+                   f"{run.label} (JSON cannot hold them): {', '.join(not_finite)}\n")
     return EXIT_OK
 
 

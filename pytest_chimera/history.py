@@ -17,6 +17,7 @@ import json
 import math
 import re
 import statistics
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -344,12 +345,12 @@ class MetricChange:
     metric: Metric
     old: Sample | None
     new: Sample | None
-    status: str  # worse, better, changed, same, noise, replayed, missing
+    status: str  # worse, better, changed, same, noise, replayed, missing, not-finite
     note: str = ""
 
     @property
     def delta(self) -> float | None:
-        if self.old is None or self.new is None or self.status == "replayed":
+        if self.old is None or self.new is None or self.status in NOT_COMPARED:
             return None
         return self.new.median - self.old.median
 
@@ -398,10 +399,26 @@ class Comparison:
         return max((t.rounds for run in (self.old, self.new) for t in run.tests), default=0)
 
 
+# The statuses of a metric that was not compared, and what each means to a gate.
+NOT_COMPARED = {
+    "missing": "not in both runs",
+    "replayed": "replayed (timings not compared)",
+    "not-finite": "NaN or infinite in a run",
+}
+
+
 def _change(metric: Metric, old: CaseResult, new: CaseResult) -> MetricChange:
     before, after = old.samples.get(metric.name), new.samples.get(metric.name)
     if before is None or after is None:
         return MetricChange(metric, before, after, "missing", "not in both runs")
+    # Python's json reads and writes NaN; a NaN compares as neither worse nor better, so a
+    # gate would pass it in silence.
+    unreadable = [label for label, sample in (("old", before), ("new", after))
+                  if not all(math.isfinite(v) for v in sample.values)]
+    if unreadable:
+        which = "both runs" if len(unreadable) == 2 else f"{unreadable[0]} run"
+        return MetricChange(metric, before, after, "not-finite",
+                            f"not a finite number ({which}): not compared")
     if metric.performance and (old.replayed or new.replayed):
         which = "both runs" if old.replayed and new.replayed else (
             "old run" if old.replayed else "new run")
@@ -557,6 +574,46 @@ def check_gate(comparison: Comparison, rules: Sequence[GateRule]) -> list[Regres
     return found
 
 
+def gate_lines(comparison: Comparison, rules: Sequence[GateRule],
+               regressions: Sequence[Regression]) -> list[str]:
+    """What the gate checked: "no regression" only for a rule that compared every test.
+
+    A rule whose values were replayed, NaN or in one run only says how many it could not
+    check and why, so that a gate that compared nothing never reads as a pass.
+    """
+    if not rules:
+        return []
+    unchecked: dict[str, Counter[str]] = {}
+    checked: dict[str, int] = {}
+    for rule in rules:
+        name = rule.metric.name
+        reasons: Counter[str] = Counter()
+        count = 0
+        for test in comparison.tests:
+            change = next((c for c in test.changes if c.metric.name == name), None)
+            if change is None:
+                reasons["in one run only"] += 1
+            elif change.status in NOT_COMPARED:
+                reasons[NOT_COMPARED[change.status]] += 1
+            else:
+                count += 1
+        unchecked[name], checked[name] = reasons, count
+    if not regressions and not any(unchecked.values()):
+        return [f"gate {','.join(str(r) for r in rules)}: no regression"]
+    lines = []
+    for rule in rules:
+        name = rule.metric.name
+        found = sum(1 for r in regressions if r.rule.metric.name == name)
+        why = ", ".join(f"{n} {reason}" for reason, n in sorted(unchecked[name].items()))
+        if not checked[name]:
+            lines.append(f"gate {rule}: not checked: {why}")
+            continue
+        verdict = f"{found} regression(s)" if found else "no regression"
+        line = f"gate {rule}: {verdict} in {checked[name]} test(s)"
+        lines.append(f"{line}; not checked: {why}" if why else line)
+    return lines
+
+
 # -- rendering --------------------------------------------------------------------------------
 
 
@@ -642,7 +699,8 @@ def comparison_json(comparison: Comparison, regressions: Sequence[Regression] = 
     def sample(s: Sample | None) -> dict[str, Any] | None:
         if s is None:
             return None
-        return {"median": s.median, "p95": s.p95, "spread": s.spread, "rounds": s.n}
+        return {"median": _json_number(s.median), "p95": _json_number(s.p95),
+                "spread": _json_number(s.spread), "rounds": s.n}
 
     def run(r: SavedRun) -> dict[str, Any]:
         return {"label": r.label, "path": str(r.path) if r.path else None,
@@ -674,23 +732,28 @@ def comparison_json(comparison: Comparison, regressions: Sequence[Regression] = 
 
 
 def _json_number(value: float | None) -> float | str | None:
+    # JSON has no NaN or Infinity; json.dumps would write them anyway, and parsers refuse them.
     if value is not None and math.isinf(value):
         return "inf" if value > 0 else "-inf"
+    if value is not None and math.isnan(value):
+        return "nan"
     return value
 
 
 # -- export -----------------------------------------------------------------------------------
 
 
-def github_benchmark_entries(run: SavedRun) -> dict[str, list[dict[str, Any]]]:
+def github_benchmark_entries(run: SavedRun) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
     """github-action-benchmark's custom format: ``{"bigger": [...], "smaller": [...]}``.
 
     Each entry is ``{"name", "unit", "value"}`` (plus ``range`` with several rounds and
     ``extra``); feed ``bigger`` to tool ``customBiggerIsBetter`` and ``smaller`` to
     ``customSmallerIsBetter``. Replayed timings are left out; so are metrics with no better
-    direction.
+    direction. A value that is NaN or infinite is left out too, since the action's JSON
+    parser refuses it and the format has no null value: its entry name is in the second item.
     """
     out: dict[str, list[dict[str, Any]]] = {"bigger": [], "smaller": []}
+    not_finite: list[str] = []
     for test in sorted(run.tests, key=lambda t: t.key):
         for metric in METRICS:
             sample = test.samples.get(metric.name)
@@ -698,8 +761,12 @@ def github_benchmark_entries(run: SavedRun) -> dict[str, list[dict[str, Any]]]:
                 continue
             if metric.performance and test.replayed:
                 continue
+            name = f"{test.agent} × {test.persona} - {metric.name}"
+            if not all(math.isfinite(v) for v in sample.values):
+                not_finite.append(name)
+                continue
             entry: dict[str, Any] = {
-                "name": f"{test.agent} × {test.persona} - {metric.name}",
+                "name": name,
                 "unit": metric.unit,
                 "value": round(sample.median, 6),
                 "extra": f"{test.name}; {_describe(test)}",
@@ -707,7 +774,7 @@ def github_benchmark_entries(run: SavedRun) -> dict[str, list[dict[str, Any]]]:
             if sample.n > 1:
                 entry["range"] = f"± {_fmt(metric, sample.spread / 2)}"
             out["bigger" if metric.better == "higher" else "smaller"].append(entry)
-    return out
+    return out, not_finite
 
 
 def junit_properties(info: Mapping[str, Any]) -> list[tuple[str, str]]:

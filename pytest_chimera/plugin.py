@@ -22,6 +22,7 @@ from .history import (
     case_from_info,
     check_gate,
     compare_runs,
+    gate_lines,
     junit_properties,
     load_run,
     next_run_path,
@@ -259,9 +260,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for regression in regressions:
         terminalreporter.write_line(f"REGRESSION: {regression.message}", red=True, bold=True)
     rules = config.stash[fixtures.OPTIONS_KEY].compare_fail
-    if comparison is not None and rules and not regressions:
-        gate = ",".join(str(rule) for rule in rules)
-        terminalreporter.write_line(f"chimera: gate {gate}: no regression", green=True)
+    if comparison is not None and rules:
+        for line in gate_lines(comparison, rules, regressions):
+            checked_all = "not checked" not in line
+            terminalreporter.write_line(f"chimera: {line}", green=checked_all and not regressions,
+                                        yellow=not checked_all)
 
 
 def _benchmark_storage(config: pytest.Config) -> Path | None:

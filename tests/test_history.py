@@ -16,6 +16,8 @@ from pytest_chimera.history import (
     case_from_info,
     check_gate,
     compare_runs,
+    comparison_json,
+    gate_lines,
     github_benchmark_entries,
     junit_properties,
     list_runs,
@@ -319,6 +321,45 @@ def test_a_change_counts_only_beyond_the_run_to_run_spread(
         assert "within run-to-run spread ±" in table
 
 
+def test_a_nan_is_not_compared_and_the_gate_says_so() -> None:
+    comparison = compare_runs(run_of(info()), run_of(info(ttft_ms=math.nan)))
+    by_name = {c.metric.name: c for c in comparison.tests[0].changes}
+    assert by_name["ttft_ms"].status == "not-finite"
+    assert by_name["ttft_ms"].note == "not a finite number (new run): not compared"
+    assert by_name["ttft_ms"].delta is None and by_name["ttft_ms"].percent is None
+    rules = parse_gate("ttft_ms:10%,faithfulness:0")
+    regressions = check_gate(comparison, rules)
+    assert regressions == []
+    assert gate_lines(comparison, rules, regressions) == [
+        "gate ttft_ms:10%: not checked: 1 NaN or infinite in a run",
+        "gate faithfulness:0: no regression in 1 test(s)",
+    ]
+    document = comparison_json(comparison, regressions)
+    assert document["tests"][0]["metrics"]["ttft_ms"]["new"]["median"] == "nan"
+    json.loads(json.dumps(document), parse_constant=lambda c: pytest.fail(f"{c} written"))
+
+
+@pytest.mark.parametrize(("old", "new", "spec", "lines"), [
+    pytest.param([info()], [info(ttft_ms=101.0)], "ttft_ms:10%,faithfulness:0",
+                 ["gate ttft_ms:10%,faithfulness:0: no regression"], id="all-checked"),
+    pytest.param([info(replayed=True)], [info(replayed=True)], "ttft_ms:10%",
+                 ["gate ttft_ms:10%: not checked: 1 replayed (timings not compared)"],
+                 id="both-replayed"),
+    pytest.param([info("A"), info("B")], [info("A", replayed=True), info("B", ttft_ms=200.0)],
+                 "ttft_ms:10%",
+                 ["gate ttft_ms:10%: 1 regression(s) in 1 test(s); not checked: 1 replayed "
+                  "(timings not compared)"], id="one-replayed-one-worse"),
+    pytest.param([info("A")], [info("B")], "faithfulness:0",
+                 ["gate faithfulness:0: not checked: 2 in one run only"], id="no-common-test"),
+])
+def test_the_gate_says_what_it_could_not_check(old: list[dict[str, Any]],
+                                               new: list[dict[str, Any]], spec: str,
+                                               lines: list[str]) -> None:
+    comparison = compare_runs(run_of(*old), run_of(*new))
+    rules = parse_gate(spec)
+    assert gate_lines(comparison, rules, check_gate(comparison, rules)) == lines
+
+
 def test_single_round_runs_say_there_is_no_noise_estimate() -> None:
     table = render_comparison(compare_runs(run_of(info()), run_of(info(ttft_ms=101.0))))
     assert ("noise: one round per run, so no spread is known and every change counts; run "
@@ -481,7 +522,8 @@ def test_a_regression_message_names_metric_test_values_and_amount() -> None:
 def test_github_export_splits_by_direction_and_leaves_out_replayed_timings() -> None:
     run = run_of(info("A", "ops", rounds=[(100.0, 50.0), (120.0, 50.0), (110.0, 50.0)]),
                  info("B", "ops", replayed=True))
-    entries = github_benchmark_entries(run)
+    entries, not_finite = github_benchmark_entries(run)
+    assert not_finite == []
     bigger = {e["name"]: e for e in entries["bigger"]}
     smaller = {e["name"]: e for e in entries["smaller"]}
     assert set(bigger) == {"A × ops - tokens_per_s", "A × ops - faithfulness",
@@ -494,6 +536,17 @@ def test_github_export_splits_by_direction_and_leaves_out_replayed_timings() -> 
     assert "3 rounds" in ttft["extra"]
     assert all(set(e) <= {"name", "unit", "value", "range", "extra"}
                for e in entries["bigger"] + entries["smaller"])
+
+
+def test_github_export_leaves_out_nan_and_names_it() -> None:
+    # Python's json writes NaN, which github-action-benchmark's JSON parser refuses.
+    run = run_of(info("A", "ops", ttft_ms=math.nan), info("B", "ops", tokens_per_s=math.inf))
+    entries, not_finite = github_benchmark_entries(run)
+    assert not_finite == ["A × ops - ttft_ms", "B × ops - tokens_per_s"]
+    names = {e["name"] for e in entries["bigger"] + entries["smaller"]}
+    assert not names & set(not_finite)
+    assert "A × ops - tokens_per_s" in names and "B × ops - ttft_ms" in names
+    json.loads(json.dumps(entries), parse_constant=lambda c: pytest.fail(f"{c} written"))
 
 
 def test_junit_properties_carry_each_metric() -> None:
@@ -631,6 +684,32 @@ def test_cli_export_writes_github_action_benchmark_files(
     assert ttft["value"] == pytest.approx(90.0)
     assert cli.main(["export", "--storage", str(storage)]) == 2
     assert "nothing to write" in capsys.readouterr().err
+
+
+def test_cli_compare_of_replayed_runs_says_the_gate_checked_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_run(tmp_path, 1, "old", [bench(replayed=True)])
+    write_run(tmp_path, 2, "new", [bench(replayed=True, ttft_ms=500.0)])
+    assert cli.main(["compare", "--storage", str(tmp_path), "--fail", "ttft_ms:10%"]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith("\ngate ttft_ms:10%: not checked: 1 replayed (timings not compared)\n")
+    assert "no regression" not in out
+
+
+def test_cli_export_never_writes_nan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = bench(ttft_ms=math.nan)
+    path = write_run(tmp_path, 1, "nan", [broken])
+    assert "NaN" in path.read_text("utf-8")
+    out_file = tmp_path / "smaller.json"
+    assert cli.main(["export", "--storage", str(tmp_path), "--github-smaller",
+                     str(out_file)]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith("left out 1 value(s) that are NaN or infinite in 0001_nan (JSON "
+                        "cannot hold them): B × ops - ttft_ms\n")
+    entries = json.loads(out_file.read_text("utf-8"),
+                         parse_constant=lambda c: pytest.fail(f"{c} written"))
+    assert "B × ops - ttft_ms" not in {e["name"] for e in entries}
+    assert "B × ops - total_ms" in {e["name"] for e in entries}
 
 
 @pytest.mark.parametrize("spelling", ["same", "dot-slash", "symlink"])
