@@ -47,9 +47,13 @@ def _text(value: str) -> str:
 
 
 def _names(value: str) -> tuple[str, ...]:
-    names = tuple(part.strip() for part in value.split(",") if part.strip())
-    if not names:
+    names = tuple(part.strip() for part in value.split(","))
+    if not any(names):
         raise ValueError("expected a name or a comma-separated list of names")
+    if not all(names):
+        # "A,,B" is most likely a name lost in editing, not a request for A and B only.
+        raise ValueError(f"{value!r} has an empty name; expected a name or a comma-separated "
+                         "list of names")
     return names
 
 

@@ -128,6 +128,12 @@ def test_one_test_per_agent_and_persona(pytester: pytest.Pytester, suite: Callab
                      "'gamma'; */personas has alpha, beta", id="unknown-persona"),
         pytest.param(["--chimera-agent=,"], "ERROR: --chimera-agent: expected a name or a "
                      "comma-separated list of names", id="empty-agent"),
+        pytest.param(["--chimera-agent=A,,B"], "ERROR: --chimera-agent: 'A,,B' has an empty "
+                     "name; expected a name or a comma-separated list of names",
+                     id="empty-name-in-list"),
+        pytest.param(["--chimera-persona=alpha,"], "ERROR: --chimera-persona: 'alpha,' has an "
+                     "empty name; expected a name or a comma-separated list of names",
+                     id="trailing-comma"),
         pytest.param(["--chimera-rounds=0"], "ERROR: --chimera-rounds: 0 is below the least "
                      "allowed value 1", id="rounds-zero"),
         pytest.param(["--chimera-rounds=two"], "ERROR: --chimera-rounds: 'two' is not a whole "
