@@ -216,10 +216,16 @@ def chimera_run(
         outcome.write(assertions)
     except ArtifactError as exc:
         failure = str(exc)
+    # The row goes out even when the artifacts could not be written: the summary is then the
+    # one place its verdicts and metrics are shown, and the save and --chimera-compare read
+    # its metrics from it. The test errors at teardown, and the row says so.
+    row = outcome.summary_row("passed" if passed else "failed")
+    if failure is not None:
+        row["outcome"] = "error"
+        row["report_written"] = False
+    request.node.user_properties.append((SUMMARY_PROPERTY, json.dumps(row)))
     if failure is not None:
         # Raised outside the except block, so that pytest prints the message once, not the
         # ArtifactError again "during handling" of it.
         pytest.fail(failure, pytrace=False)
-    row = outcome.summary_row("passed" if passed else "failed")
-    request.node.user_properties.append((SUMMARY_PROPERTY, json.dumps(row)))
 

@@ -26,6 +26,8 @@ def summary_table(rows: list[dict[str, Any]], cwd: Path) -> str:
             value = row.get(key, "")
             if key == "report":
                 value = _relative(str(value), cwd)
+                if row.get("report_written") is False:
+                    value = f"not written: {value}"
             elif key in ("ttft_ms", "tokens_per_s") and row.get("replayed"):
                 value = f"{value} (replayed)"
             elif key in _NUMBER_COLUMNS and isinstance(value, (int, float)):

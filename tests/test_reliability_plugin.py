@@ -428,6 +428,16 @@ def test_an_agent_folder_that_cannot_be_made_fails_its_tests_only(
         f"*cannot write {pytester.path}/reports/A/alpha.md: cannot make its folder "
         f"{pytester.path}/reports/A: File exists"])
     assert "During handling" not in result.stdout.str()  # the message once, no chained copy
+    # The summary still shows their verdicts (it is now the only place they are), and why
+    # there is no report to open.
+    result.stdout.fnmatch_lines([
+        "*= chimera summary =*",
+        "agent*persona*test*structure*faithfulness*report",
+        "*",
+        "A*alpha*error*pass*not written: reports/A/alpha.md",
+        "A*beta*error*pass*not written: reports/A/beta.md",
+        "B*alpha*passed*pass*reports/B/alpha.md",
+    ])
     assert (pytester.path / "reports" / "A").read_text("utf-8") == "not a folder\n"
     for persona in ("alpha", "beta"):
         assert_whole(pytester.path, "B", persona)
