@@ -20,7 +20,14 @@ from typing import Any
 
 
 class ArtifactError(Exception):
-    """An artifact could not be written; the message names the path and the reason."""
+    """An artifact could not be written; the message names the path and the reason.
+
+    ``written`` holds the files of the same call that were written all the same.
+    """
+
+    def __init__(self, message: str, written: Sequence[Path] = ()) -> None:
+        super().__init__(message)
+        self.written = tuple(written)
 
 
 # Temporary names: ".<name>.<pid>.<n>.tmp". The pid lets a later session tell a file left by a
@@ -97,7 +104,8 @@ def atomic_write_texts(files: Sequence[tuple[Path, str | Callable[[], str]]]) ->
     the first go to a writer thread while this one writes the first: a test's report and run
     record cost one write's wait instead of two. Every file is complete (or absent) when this
     returns, as with one call to :func:`atomic_write_text` each. If any fails, the others are
-    still finished, and one ArtifactError names every file that failed.
+    still finished, and one ArtifactError names every file that failed (and holds, in
+    ``written``, those that did not).
     """
     pending: list[Future[Path]] = [_writer().submit(_write_made, path, text)
                                    for path, text in files[1:]]
@@ -117,7 +125,7 @@ def atomic_write_texts(files: Sequence[tuple[Path, str | Callable[[], str]]]) ->
             except ArtifactError as exc:
                 errors.append(str(exc))
     if errors:
-        raise ArtifactError("; ".join(errors))
+        raise ArtifactError("; ".join(errors), written)
     return written
 
 

@@ -102,6 +102,7 @@ def test_one_failed_file_of_a_pair_is_named_and_the_other_still_written(tmp_path
     assert str(info.value) == (f"cannot write {tmp_path}/blocked/ops.md: cannot make its "
                                f"folder {tmp_path}/blocked: File exists")
     assert (tmp_path / "ok" / "ops.json").read_text() == "{}\n"
+    assert info.value.written == (tmp_path / "ok" / "ops.json",)
     assert (tmp_path / "blocked").read_text() == "a file where a folder should be\n"
 
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_chimera import outcome as outcome_module
+from pytest_chimera.artifacts import ArtifactError
 from pytest_chimera.backends.base import ContextOverflow, GenerationMetrics
 from pytest_chimera.config import AgentConfig, OllamaOptions, Persona, load_personas, load_suite
 from pytest_chimera.inventory import FileInventory, scan_corpus
@@ -294,6 +296,42 @@ def outcome(make_fake_backend: MakeFakeBackend, inventory: FileInventory,
     return RunOutcome(run=result, report_path=tmp_path / "A" / "inventory-analyst.md",
                       record_path=tmp_path / "A" / "inventory-analyst.json",
                       thresholds=Thresholds(), rounds=[result.metrics.as_dict()])
+
+
+@pytest.mark.parametrize("earlier_pair", [False, True], ids=["first-run", "over-an-earlier-run"])
+def test_a_report_and_its_record_are_written_whole_or_not_at_all(
+        outcome: RunOutcome, earlier_pair: bool) -> None:
+    folder = outcome.report_path.parent
+    folder.mkdir()
+    if earlier_pair:
+        outcome.record_path.write_text('{"run": "earlier"}\n', "utf-8")
+    outcome.report_path.mkdir()  # the report cannot be written: a folder is in its place
+    with pytest.raises(ArtifactError) as raised:
+        outcome.write({"test_outcome": "passed"})
+    assert str(raised.value) == (
+        f"cannot write {outcome.report_path}: Is a directory; inventory-analyst.json removed "
+        "too: a report and its run record are kept together or not at all")
+    # The record was written, then removed: it named a report that is not there.
+    assert sorted(p.name for p in folder.iterdir()) == ["inventory-analyst.md"]
+    assert outcome.report_path.is_dir()
+
+
+def test_when_neither_file_is_written_an_earlier_pair_is_left_alone(
+        outcome: RunOutcome, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = outcome.report_path.parent
+    folder.mkdir()
+    outcome.record_path.write_text('{"run": "earlier"}\n', "utf-8")
+    outcome.report_path.write_text("# earlier\n", "utf-8")
+
+    def disk_full(files: object) -> list[Path]:
+        raise ArtifactError("cannot write both: No space left on device", written=())
+
+    monkeypatch.setattr(outcome_module, "atomic_write_texts", disk_full)
+    with pytest.raises(ArtifactError, match=r"^cannot write both: No space left on device$"):
+        outcome.write({"test_outcome": "passed"})
+    # Still a whole pair, of the earlier run: nothing to remove.
+    assert outcome.report_path.read_text("utf-8") == "# earlier\n"
+    assert outcome.record_path.read_text("utf-8") == '{"run": "earlier"}\n'
 
 
 def test_run_record_is_valid_against_the_run_schema(outcome: RunOutcome) -> None:
