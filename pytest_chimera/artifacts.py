@@ -63,8 +63,11 @@ def atomic_write_text(path: Path, text: str) -> Path:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
+                reason = _why_no_folder(path.parent, exc)
+                if reason.endswith(" is a file, not a folder"):
+                    raise ArtifactError(f"cannot write {path}: {reason}") from None
                 raise ArtifactError(f"cannot write {path}: cannot make its folder "
-                                    f"{path.parent}: {exc.strerror}") from None
+                                    f"{path.parent}: {reason}") from None
         except OSError as exc:
             raise ArtifactError(f"cannot write {path}: {exc.strerror}") from None
     try:
@@ -83,6 +86,17 @@ def atomic_write_text(path: Path, text: str) -> Path:
         _remove(temp)
         raise
     return path
+
+
+def _why_no_folder(folder: Path, exc: OSError) -> str:
+    # mkdir says "File exists" or "Not a directory" when a file stands where a folder should:
+    # name that file instead.
+    for candidate in (folder, *folder.parents):
+        if candidate.exists() or candidate.is_symlink():
+            if not candidate.is_dir():
+                return f"{candidate} is a file, not a folder"
+            break
+    return str(exc.strerror)
 
 
 def _remove(temp: str) -> None:
@@ -215,4 +229,7 @@ def check_writable(folder: Path, what: str = "report folder") -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise ArtifactError(f"{what} {folder} is not writable: {exc.strerror}") from None
+        reason = _why_no_folder(folder, exc)
+        if reason == f"{folder} is a file, not a folder":
+            raise ArtifactError(f"{what} {reason}") from None
+        raise ArtifactError(f"{what} {folder} is not writable: {reason}") from None

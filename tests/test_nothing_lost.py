@@ -99,8 +99,9 @@ def test_one_failed_file_of_a_pair_is_named_and_the_other_still_written(tmp_path
     with pytest.raises(ArtifactError) as info:
         atomic_write_texts([(tmp_path / "ok" / "ops.json", "{}\n"),
                             (tmp_path / "blocked" / "ops.md", "# Report\n")])
-    assert str(info.value) == (f"cannot write {tmp_path}/blocked/ops.md: cannot make its "
-                               f"folder {tmp_path}/blocked: File exists")
+    # mkdir's own reason, "File exists", would not say which file is in the way.
+    assert str(info.value) == (f"cannot write {tmp_path}/blocked/ops.md: {tmp_path}/blocked "
+                               "is a file, not a folder")
     assert (tmp_path / "ok" / "ops.json").read_text() == "{}\n"
     assert info.value.written == (tmp_path / "ok" / "ops.json",)
     assert (tmp_path / "blocked").read_text() == "a file where a folder should be\n"

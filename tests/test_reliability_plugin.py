@@ -425,8 +425,8 @@ def test_an_agent_folder_that_cannot_be_made_fails_its_tests_only(
     result = run_suite(pytester, server.url)
     result.assert_outcomes(passed=4, errors=2)
     result.stdout.fnmatch_lines([
-        f"*cannot write {pytester.path}/reports/A/alpha.md: cannot make its folder "
-        f"{pytester.path}/reports/A: File exists"])
+        f"*cannot write {pytester.path}/reports/A/alpha.md: {pytester.path}/reports/A is a "
+        "file, not a folder"])
     assert "During handling" not in result.stdout.str()  # the message once, no chained copy
     # The summary still shows their verdicts (it is now the only place they are), and why
     # there is no report to open.

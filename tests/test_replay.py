@@ -336,7 +336,7 @@ def _counts(text: str) -> Callable[[Path], Path]:
     [
         pytest.param(_file, "^cassette folder {p} is a file, not a folder$", id="a-file"),
         pytest.param(lambda p: _file(p) / "sub", "^cassette folder {p}/sub is not writable: "
-                     "Not a directory$", id="under-a-file"),
+                     "{p} is a file, not a folder$", id="under-a-file"),
         pytest.param(_counts("{"), "^{p}/token-counts.json: unreadable token counts .*: repair "
                      "it, or delete it and re-record every cassette in {p}$",
                      id="corrupt-token-counts"),
@@ -450,7 +450,9 @@ def test_check_writable(tmp_path: Path) -> None:
     check_writable(tmp_path / "new" / "reports")
     assert os.listdir(tmp_path / "new" / "reports") == []
     (tmp_path / "file").write_text("", "utf-8")
-    with pytest.raises(ArtifactError, match=f"report folder {tmp_path / 'file'} is not"):
+    # It said "is not writable: File exists".
+    with pytest.raises(ArtifactError, match=f"^report folder {tmp_path / 'file'} is a file, "
+                       "not a folder$"):
         check_writable(tmp_path / "file")
 
 
