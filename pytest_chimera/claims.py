@@ -2667,8 +2667,8 @@ _SHARE_OF = re.compile(r"\b(?:half|thirds?|quarters?|fifths?|tenths?|majority|mo
                        r"fraction|portion|some|many|few|percent|половин\w*|треть|hälfte)\s+of\b|"
                        r"%\s+of\b", re.IGNORECASE)
 _THE_WHOLE = re.compile(r"\s*(?:(?:all\s+)?(?:the|its|these|those)|all)?\s*", re.IGNORECASE)
-_SHARE_KIND_AFTER = re.compile(r"[^.;]{0,40}?\b(?:are|is|were|was)\s+(?:in\s+)?"
-                               r"(?P<kind>JSON|CSV|Markdown|MD|text|TXT)\b", re.IGNORECASE)
+_SHARE_KIND_AFTER = re.compile(rf"[^.;]{{0,40}}?\b(?:are|is|were|was)\s+(?:in\s+)?"
+                               rf"(?P<kind>{_KINDW})(?![\w/])", re.IGNORECASE)
 
 
 _COUNT_RANGE_GAP = re.compile(r"\s*(?:[-–—]|to|through|until)\s*|\s+and\s+", re.IGNORECASE)
