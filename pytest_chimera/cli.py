@@ -93,9 +93,7 @@ def _moment(text: str) -> datetime:
 def _language(text: str) -> str:
     tag = text.strip()
     if language.known_language(tag) is None:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a language the checker can tell; known: "
-            + ", ".join(KNOWN_LANGUAGES))
+        raise argparse.ArgumentTypeError(language.unknown_language(text))
     return tag
 
 

@@ -26,7 +26,7 @@ from pydantic import (
 )
 from referencing import Registry, Resource
 
-from .language import KNOWN_LANGUAGES, known_language
+from .language import language_code
 
 
 class ConfigError(Exception):
@@ -87,13 +87,7 @@ class Expectations(BaseModel):
         # A language the detector cannot name would have every line of every report read as
         # drifted into another language. The code alone is kept: the report's language is
         # compared with what the detector names, which is never "en-GB" or "EN".
-        if tag is None:
-            return None
-        code = known_language(tag)
-        if code is None:
-            raise ValueError(f"{tag!r} is not a language the checker can tell; known: "
-                             + ", ".join(KNOWN_LANGUAGES))
-        return code
+        return None if tag is None else language_code(tag)
 
     @model_validator(mode="after")
     def _word_range(self) -> Expectations:

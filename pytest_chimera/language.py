@@ -64,6 +64,20 @@ def known_language(tag: str) -> str | None:
     return code if code in KNOWN_LANGUAGES else None
 
 
+def language_code(tag: str) -> str:
+    """:func:`known_language`, or ValueError saying which languages the checker can tell."""
+    code = known_language(tag)
+    if code is None:
+        raise ValueError(unknown_language(tag))
+    return code
+
+
+def unknown_language(tag: str) -> str:
+    """Why ``tag`` is refused, with the languages the checker can tell."""
+    return f"{tag!r} is not a language the checker can tell; known: " + ", ".join(
+        KNOWN_LANGUAGES)
+
+
 @functools.lru_cache(maxsize=8192)
 def script_of(char: str) -> str:
     try:
