@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import threading
 import time
@@ -377,15 +376,13 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def plan_from_args(args: argparse.Namespace) -> StudyPlan:
-    from .backends.ollama import DEFAULT_HOST
+    from .backends.base import BackendUnavailable
+    from .backends.ollama import DEFAULT_HOST, environment_host
 
-    from_env = os.environ.get("OLLAMA_HOST", "").strip()
-    # Checked even beside --host: the ollama package reads it when first imported.
-    if from_env and args.backend in ("auto", "ollama"):
-        try:
-            _host(from_env)
-        except argparse.ArgumentTypeError as exc:
-            raise ConcurrencyError(f"OLLAMA_HOST (environment): {exc}") from None
+    try:
+        from_env = environment_host(args.backend)
+    except BackendUnavailable as exc:
+        raise ConcurrencyError(str(exc)) from None
     hosts = tuple(args.host or (from_env or DEFAULT_HOST,))
     return StudyPlan(config=args.config, agents=args.agents, persona=args.persona,
                      backend=args.backend, hosts=hosts, corpus=args.corpus,

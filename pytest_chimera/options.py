@@ -7,7 +7,6 @@ is a ``pytest.UsageError`` naming the flag (or ini key) and the reason.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any, Literal
 import pytest
 
 from .backends.base import BackendUnavailable
-from .backends.ollama import DEFAULT_HOST, normalize_host
+from .backends.ollama import DEFAULT_HOST, environment_host, normalize_host
 from .history import GateRule, parse_gate
 
 BACKENDS = ("auto", "ollama", "llamacpp", "replay")
@@ -237,14 +236,10 @@ def resolve_options(config: pytest.Config) -> ChimeraOptions:
             values[field] = spec.parse(raw)
         except ValueError as exc:
             raise pytest.UsageError(f"{source}: {exc}") from None
-    from_env = os.environ.get("OLLAMA_HOST", "").strip()
-    # Checked even beside --chimera-host: the ollama package reads it when first imported, and
-    # a malformed one fails there with a traceback.
-    if from_env and values["backend"] in ("auto", "ollama"):
-        try:
-            _host(from_env)
-        except ValueError as exc:
-            raise pytest.UsageError(f"OLLAMA_HOST (environment): {exc}") from None
+    try:
+        from_env = environment_host(values["backend"])
+    except BackendUnavailable as exc:
+        raise pytest.UsageError(str(exc)) from None
     if not values["host"]:
         values["host"] = (from_env or DEFAULT_HOST,)
     return ChimeraOptions(**values)

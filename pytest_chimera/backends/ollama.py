@@ -88,6 +88,22 @@ def normalize_host(host: str | None) -> str:
     return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
 
 
+def environment_host(backend: str) -> str:
+    """``$OLLAMA_HOST`` ("" when unset), checked when ``backend`` may be Ollama.
+
+    Checked even beside hosts given on the command line: the ``ollama`` package reads it when
+    first imported, and a malformed one fails there in a traceback. BackendUnavailable names
+    the variable and what is wrong with it.
+    """
+    host = os.environ.get("OLLAMA_HOST", "").strip()
+    if host and backend in ("auto", "ollama"):
+        try:
+            normalize_host(host)
+        except BackendUnavailable as exc:
+            raise BackendUnavailable(f"OLLAMA_HOST (environment): {exc}") from None
+    return host
+
+
 def _bad_host(host: str, reason: str) -> BackendUnavailable:
     return BackendUnavailable(f"{host!r} is not a valid Ollama host: {reason}")
 
