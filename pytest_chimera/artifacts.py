@@ -63,11 +63,12 @@ def atomic_write_text(path: Path, text: str) -> Path:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                reason = _why_no_folder(path.parent, exc)
-                if reason.endswith(" is a file, not a folder"):
-                    raise ArtifactError(f"cannot write {path}: {reason}") from None
+                in_the_way = _file_in_the_way(path.parent)
+                if in_the_way is not None:
+                    raise ArtifactError(f"cannot write {path}: {in_the_way} is a file, not a "
+                                        "folder") from None
                 raise ArtifactError(f"cannot write {path}: cannot make its folder "
-                                    f"{path.parent}: {reason}") from None
+                                    f"{path.parent}: {exc.strerror}") from None
         except OSError as exc:
             raise ArtifactError(f"cannot write {path}: {exc.strerror}") from None
     try:
@@ -88,20 +89,31 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return path
 
 
-def _why_no_folder(folder: Path, exc: OSError) -> str:
-    # mkdir says "File exists" or "Not a directory" when a file stands where a folder should:
-    # name that file instead.
+def _file_in_the_way(folder: Path) -> Path | None:
+    """The file standing where ``folder`` or a folder above it should be, if one does.
+
+    mkdir says "File exists" or "Not a directory" then: the file is what to name.
+    """
     for candidate in (folder, *folder.parents):
         if candidate.exists() or candidate.is_symlink():
-            if not candidate.is_dir():
-                return f"{candidate} is a file, not a folder"
-            break
-    return str(exc.strerror)
+            return None if candidate.is_dir() else candidate
+    return None
 
 
 def _remove(temp: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(temp)
+
+
+def remove_file(path: Path) -> bool:
+    """Remove ``path`` if it is a plain file (never a folder or what a link points at)."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        path.unlink()
+    except OSError:
+        return False
+    return True
 
 
 def atomic_write_json(path: Path, data: Any) -> Path:
@@ -229,7 +241,8 @@ def check_writable(folder: Path, what: str = "report folder") -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        reason = _why_no_folder(folder, exc)
-        if reason == f"{folder} is a file, not a folder":
-            raise ArtifactError(f"{what} {reason}") from None
+        in_the_way = _file_in_the_way(folder)
+        if in_the_way == folder:
+            raise ArtifactError(f"{what} {folder} is a file, not a folder") from None
+        reason = f"{in_the_way} is a file, not a folder" if in_the_way else exc.strerror
         raise ArtifactError(f"{what} {folder} is not writable: {reason}") from None

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .artifacts import ArtifactError, atomic_write_texts, json_text
+from .artifacts import ArtifactError, atomic_write_texts, json_text, remove_file
 from .faithfulness import FaithfulnessResult, verify
 from .report import parse_report, render_report
 from .structure import StructureResult, check_structure
@@ -89,7 +89,7 @@ class RunOutcome:
             # record naming a report that is not there, or a report beside another run's
             # record, would mislead whoever opens it. A pair is kept whole or not at all.
             dropped = [path.name for path in (self.record_path, self.report_path)
-                       if _remove_file(path)]
+                       if remove_file(path)]
             also = f"; {' and '.join(dropped)} removed too" if dropped else ""
             raise ArtifactError(f"{exc}{also}: a report and its run record are kept "
                                 "together or not at all") from None
@@ -151,14 +151,3 @@ def _check_faithfulness(parsed: Any, run: WorkflowRun, record: dict[str, Any],
     return verify(parsed, run.inventory, run_date=run.run_date, run_record=record,
                   expected_language=run.persona.expect.language or "en",
                   report_name=report_name, rendered=parsed)
-
-
-def _remove_file(path: Path) -> bool:
-    """Remove ``path`` if it is a plain file (never a folder or what a link points at)."""
-    if path.is_symlink() or not path.is_file():
-        return False
-    try:
-        path.unlink()
-    except OSError:
-        return False
-    return True
