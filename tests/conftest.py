@@ -25,6 +25,14 @@ settings.register_profile("dev")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
+@pytest.fixture(autouse=True)
+def _not_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inner pytest sessions are not xdist workers, even when this one is (``pytest -n 2``)."""
+    # pytest-benchmark tells a worker by these variables, which xdist sets in each worker's
+    # environment: an inner session would inherit them and save nothing.
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
+
 
 @pytest.fixture(scope="session")
 def make_corpus() -> ModuleType:

@@ -45,6 +45,9 @@ class ServerScript:
     token_delay_s: float = 0.0
     # Before the response headers, as Ollama answers only once the model is loaded.
     first_token_delay_s: float = 0.0
+    # The delay applies from this generation request on (0-based): the earlier ones answer at
+    # once, so a test can let the first N generations through and hold the next.
+    delay_from: int = 0
     done_reason: str = "stop"
     total_duration_ns: int = 2_500_000_000
     load_duration_ns: int = 1_000_000_000
@@ -198,7 +201,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "http_error":
             self._send_json(script.error_status, {"error": script.error_message})
             return
-        if not fake._pause(script.first_token_delay_s):
+        delay = script.first_token_delay_s if index >= script.delay_from else 0.0
+        if not fake._pause(delay):
             self.close_connection = True
             return
         try:

@@ -462,6 +462,9 @@ def test_a_run_killed_with_sigkill_leaves_finished_artifacts_whole_and_no_partia
     history_before = earlier.read_bytes()
 
     reports = root / "reports"
+    # The first test's two generations (analysis, report) answer at once; every later one
+    # hangs, so the run is certainly mid-test when it is killed, however fast the tests are.
+    misbehave(server, first_token_delay_s=600.0, delay_from=2)
     with open(root / "inner.log", "w") as log:
         inner = pytester.popen(
             [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider",
@@ -470,17 +473,15 @@ def test_a_run_killed_with_sigkill_leaves_finished_artifacts_whole_and_no_partia
              f"--benchmark-storage=file://{storage}"],
             stdout=log, stderr=subprocess.STDOUT)
         try:
-            # Wait for the first test to finish, then make every later generation hang.
+            # Wait for the first test to finish, then for a later test to be waiting on its
+            # generation: kill mid-run, mid-test.
             first = artifacts(root, "A", "alpha")[1]
             deadline = time.monotonic() + 120
             while not first.exists():
                 assert inner.poll() is None, "the inner run ended before it was killed"
                 assert time.monotonic() < deadline, "the first test never finished"
                 time.sleep(0.02)
-            misbehave(server, first_token_delay_s=600.0)
-            hung_at = len(chats(server))
-            # Kill once a later test is waiting on its generation: mid-run, mid-test.
-            while len(chats(server)) <= hung_at:
+            while len(chats(server)) <= 2:
                 assert inner.poll() is None, "the inner run ended before it was killed"
                 assert time.monotonic() < deadline, "no later test started"
                 time.sleep(0.02)
