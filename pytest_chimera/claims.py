@@ -2387,18 +2387,19 @@ def extract_claims(
     ``harness="exact"`` emits one ``harness.*`` claim per line the harness wrote (header and
     harness sections), to be compared with the run record; ``harness="text"`` reads those
     lines like the model's text, except the Metrics table and phase timings (facts about the
-    run, not the corpus) and the Persona Prompt (instructions, not claims).
+    run, not the corpus) and the Persona Prompt (instructions, not claims);
+    ``harness="none"`` leaves them out: only the model's text makes claims.
     """
     parsed = report if isinstance(report, ParsedReport) else parse_report(report)
     out: list[Claim] = []
     model = parsed.model_lines
     model_numbers = {n for n, _ in model}
     header_lines: list[tuple[int, str]] = []
-    if parsed.model_first_line > 1:
+    if harness != "none" and parsed.model_first_line > 1:
         header_lines = [(n, parsed.lines[n - 1]) for n in range(1, parsed.model_first_line)
                         if parsed.lines[n - 1].strip() not in ("", MODEL_START)]
     harness_lines: list[tuple[Section, int, str]] = []
-    for section in parsed.harness_sections:
+    for section in parsed.harness_sections if harness != "none" else ():
         for offset, text in enumerate(section.body, start=1):
             number = section.line + offset
             if number in model_numbers or not text.strip() or text.strip() == MODEL_END:

@@ -96,6 +96,13 @@ class Verdict:
         }
 
 
+# What became of the lines the harness writes (header, Workflow Summary, Data Summary, Metrics).
+HARNESS_CHECKED = "checked against the run record"
+HARNESS_AS_TEXT = "read as text"
+HARNESS_WRITTEN_HERE = "not claims: rendered from the run record in this run"
+HARNESS_LINES = (HARNESS_CHECKED, HARNESS_AS_TEXT, HARNESS_WRITTEN_HERE)
+
+
 @dataclass(frozen=True)
 class FaithfulnessResult:
     """The verdicts on every claim of one report, and the figures derived from them."""
@@ -104,6 +111,7 @@ class FaithfulnessResult:
     report_name: str = "report.md"
     expected_language: str = "en"
     run_record_used: bool = False
+    harness_lines: str = HARNESS_AS_TEXT  # one of HARNESS_LINES
 
     # The verdicts never change: each figure is counted once, however often it is read.
     @cached_property
@@ -194,6 +202,7 @@ class FaithfulnessResult:
             },
             "expected_language": self.expected_language,
             "run_record": self.run_record_used,
+            "harness_lines": self.harness_lines,
             "claims": [v.as_json() for v in self.verdicts],
         }
 
@@ -527,30 +536,40 @@ def verify(
     report_name: str = "report.md",
     index: InventoryIndex | None = None,
     rendered: ParsedReport | None = None,
+    rendered_here: bool = False,
 ) -> FaithfulnessResult:
     """Check every claim of a report against ``inventory`` (and the run record, if given).
 
     With a ``run_record`` (the dict :func:`report.render_report` consumes) the header and the
     harness sections must match what it renders, line for line; without one they are read
     like any text. ``run_date`` defaults to the record's ``run_date``. ``rendered`` is the
-    record already rendered and parsed, when the caller has it (the plugin just wrote it).
+    record already rendered and parsed, when the caller has it.
+
+    ``rendered_here``: the report *is* ``run_record`` rendered a moment ago in this process
+    (the plugin's case). Its header and harness sections are then the record's own lines,
+    true by construction, so only the model's text is checked: comparing them with the
+    record they came from could not fail, and the header's date, always "supported", would
+    lift the report's faithfulness. ``chimera verify`` of the written files checks them.
     """
     parsed = parsed_report if isinstance(parsed_report, ParsedReport) else parse_report(
         parsed_report)
     index = index or InventoryIndex.of(inventory)
     expected: _ExpectedHarness | None = None
     if run_record is not None:
-        expected = _expected_harness(run_record, rendered)
+        if not rendered_here:
+            expected = _expected_harness(run_record, rendered)
         if run_date is None:
             run_date = _parse_moment(str(run_record.get("run_date", "")))
-    claims = extract_claims(parsed, hints=index.hints,
-                            harness="exact" if expected is not None else "text")
+    mode = "none" if rendered_here else "exact" if expected is not None else "text"
+    claims = extract_claims(parsed, hints=index.hints, harness=mode)
     context = _Context(index=index, run_date=run_date, expected=expected,
                        language=expected_language.split("-")[0].lower() or "en")
     verdicts = tuple(_verify_claims(claims, context))
     return FaithfulnessResult(verdicts=verdicts, report_name=report_name,
                               expected_language=expected_language,
-                              run_record_used=expected is not None)
+                              run_record_used=expected is not None,
+                              harness_lines=HARNESS_WRITTEN_HERE if rendered_here
+                              else HARNESS_CHECKED if expected is not None else HARNESS_AS_TEXT)
 
 
 def verify_text(text: str, inventory: FileInventory, **options: Any) -> FaithfulnessResult:

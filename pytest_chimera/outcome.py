@@ -146,8 +146,8 @@ class RunOutcome:
 
 def _check_faithfulness(parsed: Any, run: WorkflowRun, record: dict[str, Any],
                         report_name: str) -> FaithfulnessResult:
-    # The report was rendered from this very record a moment ago: its harness sections are
-    # what the record renders to, so verify need not render and parse it a second time.
+    # The report was rendered from this very record a moment ago: only the model's text in it
+    # is a claim to check (the header and harness sections are the record's own lines).
     return verify(parsed, run.inventory, run_date=run.run_date, run_record=record,
                   expected_language=run.persona.expect.language or "en",
-                  report_name=report_name, rendered=parsed)
+                  report_name=report_name, rendered_here=True)

@@ -386,6 +386,35 @@ def test_a_false_claim_fails_as_unfaithful(pytester: pytest.Pytester,
     tolerant.assert_outcomes(passed=1)
 
 
+def test_only_the_models_text_is_judged_in_the_run_and_the_written_pair_checks_the_rest(
+        pytester: pytest.Pytester, suite: Callable[..., Path]) -> None:
+    # The header and harness sections were rendered from the run record a moment before the
+    # check: judging them against it could not fail, and the header's date, "supported"
+    # every time, would lift the faithfulness of a report whose one claim is false.
+    root = suite({"alpha": REPORTS["alpha"].replace("3 files", "7 files")})
+    result = pytester.runpytest(REPLAY, "--chimera-persona=alpha", "--chimera-agent=A")
+    result.assert_outcomes(failed=1)
+    record_path = root / "chimera-reports" / "A" / "alpha.json"
+    judged = json.loads(record_path.read_text("utf-8"))["faithfulness"]
+    assert judged["harness_lines"] == "not claims: rendered from the run record in this run"
+    assert {claim["section"] for claim in judged["claims"]} == {"model"}
+    decided = [c["verdict"] for c in judged["claims"] if c["verdict"] != "unverifiable"]
+    assert sorted(decided) == ["contradicted", "supported"]  # "7 files"; the CSV in runs/
+    assert judged["faithfulness"] == 0.5
+    # chimera verify on the written pair compares every harness line with the record.
+    verified = subprocess.run(
+        [sys.executable, "-m", "pytest_chimera.cli", "verify",
+         str(root / "chimera-reports" / "A" / "alpha.md"), "--corpus", str(root / "corpus"),
+         "--json"], capture_output=True, text=True, check=False)
+    assert verified.returncode == 1, verified.stderr
+    document = json.loads(verified.stdout)
+    assert document["harness_lines"] == "checked against the run record"
+    harness = [c for c in document["claims"] if c["kind"].startswith("harness.")]
+    assert len(harness) > 5 and {c["verdict"] for c in harness} == {"supported"}
+    assert [c["text"] for c in document["claims"] if c["verdict"] == "contradicted"] == [
+        c["text"] for c in judged["claims"] if c["verdict"] == "contradicted"]
+
+
 def test_temps_a_killed_run_left_are_removed_at_the_next_start(
         pytester: pytest.Pytester, suite: Callable[..., Path]) -> None:
     root = suite()
