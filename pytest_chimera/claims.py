@@ -1613,6 +1613,12 @@ def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
         anchored = True
         _read_subject(after.group("mods"), hints, subject)
         end = after.end()
+        selection = _SELECTION_AFTER.match(text, end)
+        if selection:
+            # "4 folders of interest", "12 files worth reading": a choice the text made, not a
+            # number of the corpus's folders or files.
+            subject.unknown.append(" ".join(selection.group(0).split()))
+            end = selection.end()
         tail_text = text[end:sent_end]
     rest = text[number.end:sent_end]
     if not anchored:
@@ -1692,6 +1698,11 @@ def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
             end = closing.end()
     snippet = _snippet(text[min(claim_start, number.start):end])
     return _count_from_subject(block, number, subject, counted, snippet, pre)
+
+
+_SELECTION_AFTER = re.compile(
+    r"\s+(?:of\s+(?:interest|note|importance|relevance|concern)|worth\s+\w+ing|"
+    r"that\s+(?:matter|stand\s+out|deserve\s+attention))\b", re.IGNORECASE)
 
 
 # A label whose last noun is something other than files counts those things.

@@ -757,7 +757,8 @@ def _work_out_count_candidates(claim: Claim, index: InventoryIndex
         words = filters["unresolved"][0]
         if words in ("generic", "unnamed"):
             return [], "the text does not say which files it counts"
-        return [], f"cannot tell which files \"{words}\" means"
+        things = "folders" if claim.kind == "count.folders" else "files"
+        return [], f"cannot tell which {things} \"{words}\" means"
     if "per" in filters:
         return [], "a count per item, not of the corpus"
     kinds = filters.get("kind", [])

@@ -149,6 +149,12 @@ JSON = (("kind", "json"),)
     case("The table lists the mean of one metric per file.",
          Want("count.family", 1, filters=(("per", "item"), ("unresolved", "metric"))),
          id="of-a-number-per-file-is-not-the-whole"),
+    case("The corpus has 4 folders of interest: reports, runs and logs.",
+         Want("count.folders", 4, filters=(("unresolved", "of interest"),)),
+         id="folders-of-interest-are-a-choice-not-the-count"),
+    case("We found 12 files worth reading.",
+         Want("count.family", 12, filters=(("unresolved", "worth reading"),)),
+         id="files-worth-reading-are-a-choice-not-the-count"),
 ])
 def test_count_phrasings(text: str, wanted: list[Want], hints: Hints) -> None:
     check(text, wanted, hints)
