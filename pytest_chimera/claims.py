@@ -161,7 +161,7 @@ _WORD_NUMBER = re.compile(
 _UNIT_RE = (r"(?:ms|msec|milliseconds?|мс|s|sec|secs|seconds?|с|сек|min|mins|minutes?|мин|"
             r"h|hrs?|hours?|tok/s|tokens?/s(?:ec)?|t/s|"
             r"tokens? per second|%|percent|KiB|MiB|GiB|KB|kB|Kb|kb|MB|Mb|mb|GB|gb|B|bytes?|"
-            r"байт(?:а|ов)?|КБ|Кб|МБ|Мб)")
+            r"байт(?:а|ов)?|КБ|Кб|МБ|Мб|octets?|ko|Ko|Mo)")
 # A number starts with a digit or a point: a look at the first character spares every other
 # position the lookbehind and the alternatives.
 _NUMBER = re.compile(
@@ -616,6 +616,10 @@ def _numbers(block: _Block, digits: bool = True) -> list[_Number]:
             if after:
                 unit = after.group("unit")
                 end = after.end()
+        if decimals == 3 and "," not in raw and _normal_unit(unit) == "B":
+            # "41.169 bytes", "1.188 octets": no file holds part of a byte, so the "." groups
+            # thousands, as Spanish, German or Portuguese write them.
+            value, decimals = value * 1000, 0
         if _NOT_A_QUANTITY_AFTER.match(text, end) or (unit == "B" and _MODEL_SIZE_AFTER.match(
                 text, end)) or (start and _LABEL_BEFORE.search(text, max(0, start - 16), start)):
             # "5.6 times slower", "the 1B models", "week 1", "turn 3": a ratio, a model's
@@ -655,13 +659,13 @@ def _normal_unit(unit: str) -> str:
         return "%"
     if unit in ("KiB", "MiB", "GiB"):
         return unit
-    if lowered in ("kb", "кб"):
+    if lowered in ("kb", "кб", "ko"):  # "ko", "Mo": kilo- and mega-octets, in French
         return "kB"
-    if lowered in ("mb", "мб"):
+    if lowered in ("mb", "мб", "mo"):
         return "MB"
     if lowered == "gb":
         return "GB"
-    if lowered in ("b", "byte", "bytes") or lowered.startswith("байт"):
+    if lowered in ("b", "byte", "bytes", "octet", "octets") or lowered.startswith("байт"):
         return "B"
     return unit
 
@@ -973,7 +977,9 @@ def _may_trigger(block: _Block, kind: str) -> bool:
 
 
 def _kind_between(block: _Block, start: int, end: int) -> tuple[tuple[str, str], ...]:
-    found = list(_KIND_WORD.finditer(block.masked[start:end]))
+    # "latest_csv_modified": a kind inside an identifier names the kind too (same length, so
+    # the offsets hold).
+    found = list(_KIND_WORD.finditer(block.masked[start:end].replace("_", " ")))
     if not found:
         return ()
     kind = file_kind(found[-1].group(0))  # the kind nearest the number
@@ -1088,16 +1094,19 @@ _SIZE_UNITS = frozenset({"B", "kB", "KiB", "MB", "MiB", "GB", "GiB"})
 _SIZE_TOTAL = re.compile(
     r"\b(?:total(?:ling|s)?|in total|combined|overall|altogether|together|all files|"
     r"whole corpus|corpus size|size of the corpus|"
-    r"суммарн\w*|общ(?:ий|ая|ее) (?:размер|объ[её]м)|insgesamt|gesamt\w*)\b", re.IGNORECASE)
+    r"суммарн\w*|общ(?:ий|ая|ее) (?:размер|объ[её]м)|insgesamt|gesamt\w*|"
+    r"(?:taille|tamaño|tamanho) total[e]?|au total|en total|no total)\b", re.IGNORECASE)
 # "weighs", "takes up" say a size is stated, not of what: "the corpus weighs 41 KB" is a total,
 # "the average file weighs 0.4 KB" an average.
 _SIZE_VERB = re.compile(r"\b(?:takes?|took|take up|takes up|took up|occup(?:y|ies|ied)|"
                         r"weigh\w*)\b", re.IGNORECASE)
 _SIZE_AVERAGE = re.compile(
-    r"\b(?:average|avg|mean|on average|per file|typical(?:ly)?|средн\w*|durchschnitt\w*)\b",
+    r"\b(?:average|avg|mean|on average|per file|typical(?:ly)?|средн\w*|durchschnitt\w*|"
+    r"media|promedio|moyenne|média|por archivo|por arquivo|par fichier)\b",
     re.IGNORECASE)
 _SIZE_WORD = re.compile(r"\b(?:size|sizes|large|big|weigh\w*|bytes|размер\w*|объ[её]м|"
-                        r"größe)\b|take up|takes up|occup", re.IGNORECASE)
+                        r"größe|taille|tamaño|tamanho|octets)\b|take up|takes up|occup",
+                        re.IGNORECASE)
 _SIZE_OTHER = re.compile(r"\b(?:binary|model|memory|vram|ram|gguf|weights?|largest|smallest|"
                          r"biggest|heap|cache|disk|download)\b", re.IGNORECASE)
 
@@ -2537,7 +2546,8 @@ def _blocks(lines: Sequence[tuple[int, str]], section: str) -> list[_Block]:
         stands_alone = bool(
             (stripped.startswith("#") and _HEADING_MARKER.match(raw)) or
             (stripped.startswith("**") and _BOLD_LINE.match(raw)) or stripped.startswith("```"))
-        if stands_alone or _LIST_MARKER.match(raw) or stripped.startswith(">"):
+        if stands_alone or _LIST_MARKER.match(raw) or stripped.startswith(">") or (
+                ":" in stripped and _KEY_VALUE_LINE.match(raw)):
             flush()
         pending.append((number, raw))
         if stands_alone:
@@ -2545,6 +2555,11 @@ def _blocks(lines: Sequence[tuple[int, str]], section: str) -> list[_Block]:
     flush()
     return blocks
 
+
+# "json: 47", "  total_bytes: 41169", "latest_csv_modified: 2025-10-29": a line of YAML or of
+# key/value pairs states one thing; it starts a block of its own (a wrapped line after it still
+# joins it).
+_KEY_VALUE_LINE = re.compile(r"^\s*[A-Za-z_][\w./-]*:(?:\s|$)")
 
 _CONTINUING_END = re.compile(
     r"(?:[,;:(–—-]|\b(?:between|and|or|of|the|a|an|to|from|in|is|was|are|were|with|for|by|at|"

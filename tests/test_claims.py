@@ -627,3 +627,30 @@ def test_harness_sections_are_run_facts_not_corpus_claims() -> None:
     exact = extract_claims(parsed, harness="exact")
     assert [(c.line, c.kind) for c in exact if c.section == "header"] == [
         (1, "harness.header"), (3, "time.report_date"), (4, "harness.header")]
+
+
+# -- audit 3: phrasings first met in an independent auditor's reports ------------------------
+
+
+@pytest.mark.parametrize(("text", "wanted"), [
+    case("```yaml\ntypes:\n  json: 47\n  csv: 29\n```",
+         Want("count.type", 47, line=3, subject="json"),
+         Want("count.type", 29, line=4, subject="csv"), id="yaml-lines-each-state-one-count"),
+    case("model: gemma3:4b\njson: 47\ncsv: 29",
+         Want("count.type", 47, line=2, subject="json"),
+         Want("count.type", 29, line=3, subject="csv"),
+         id="key-value-lines-are-not-one-sentence"),
+    case("latest_csv_modified: 2025-10-29T03:40:53Z",
+         Want("time.latest", filters=(("kind", "csv"),)),
+         id="a-kind-inside-an-identifier"),
+    case("El tamaño total es de unos 41 KB (41.169 bytes).",
+         Want("size.total", 41, unit="kB"), Want("size.total", 41169, unit="B"),
+         id="a-dot-groups-thousands-of-bytes"),
+    case("Con una media de 408 bytes por archivo.", Want("size.average", 408, unit="B"),
+         id="media-is-an-average"),
+    case("La taille totale atteint environ 41 ko, soit en moyenne 408 octets par fichier.",
+         Want("size.total", 41, unit="kB"), Want("size.average", 408, unit="B"),
+         id="french-sizes-in-ko-and-octets"),
+])
+def test_audit3_phrasings(text: str, wanted: list[Want], hints: Hints) -> None:
+    check(text, wanted, hints)
