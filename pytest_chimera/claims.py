@@ -178,6 +178,9 @@ _LABEL_BEFORE = re.compile(r"\b(?:week|turn|run|prompt|stage|step|round|day|phas
                            r"batch|case|row|section|chapter|part|version|woche|semaine|semana|"
                            r"неделя|неделе)\s+$", re.IGNORECASE)
 _UNIT_AFTER = re.compile(rf"[ \u00a0]?(?P<unit>{_UNIT_RE})(?![\w/])")
+# "2.1 The csv_data directory holds …", "3.1 Throughput scales …": a numbered paragraph's
+# number, at the start of its line, before a capital.
+_SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})+\.?\s+[A-ZА-Я]")
 _TIME_OF_DAY = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")
 _VERSION = re.compile(r"\bv?\d+(?:\.\d+){2,}\b")
 
@@ -620,8 +623,11 @@ def _numbers(block: _Block, digits: bool = True) -> list[_Number]:
             # "41.169 bytes", "1.188 octets": no file holds part of a byte, so the "." groups
             # thousands, as Spanish, German or Portuguese write them.
             value, decimals = value * 1000, 0
-        if _NOT_A_QUANTITY_AFTER.match(text, end) or (unit == "B" and _MODEL_SIZE_AFTER.match(
-                text, end)) or (start and _LABEL_BEFORE.search(text, max(0, start - 16), start)):
+        numbered = not unit and "." in raw and (not start or text[start - 1] == "\n") and bool(
+            _SECTION_NUMBER.match(text, start))
+        if numbered or _NOT_A_QUANTITY_AFTER.match(text, end) or (
+                unit == "B" and _MODEL_SIZE_AFTER.match(text, end)) or (
+                start and _LABEL_BEFORE.search(text, max(0, start - 16), start)):
             # "5.6 times slower", "the 1B models", "week 1", "turn 3": a ratio, a model's
             # size and a label's number measure nothing the corpus holds.
             taken.append((start, end))
@@ -976,10 +982,11 @@ def _may_trigger(block: _Block, kind: str) -> bool:
     return False
 
 
+_IDENTIFIER = re.compile(r"\w+")
+
+
 def _kind_between(block: _Block, start: int, end: int) -> tuple[tuple[str, str], ...]:
-    # "latest_csv_modified": a kind inside an identifier names the kind too (same length, so
-    # the offsets hold).
-    found = list(_KIND_WORD.finditer(block.masked[start:end].replace("_", " ")))
+    found = list(_KIND_WORD.finditer(block.masked[start:end]))
     if not found:
         return ()
     kind = file_kind(found[-1].group(0))  # the kind nearest the number
@@ -1063,6 +1070,12 @@ def _time_claims(block: _Block, out: list[Claim]) -> None:
             low, high = (t_end, d_start) if d_start >= t_end else (d_end, t_start)
             filters = _kind_between(block, low, high) or _kind_between(
                 block, t_end, min(s_end, t_end + 25))
+            if not filters and text[t_end:t_end + 1] == "_":
+                # "latest_csv_modified: …": the kind is a part of the key the trigger starts.
+                key = _IDENTIFIER.match(text, t_start)
+                parts = key.group(0).split("_") if key else []
+                kinds = [file_kind(part) for part in parts if file_kind(part)]
+                filters = (("kind", kinds[-1] or ""),) if kinds else ()
         snippet = text[s_start:s_end] if s_end - s_start <= 160 else text[
             max(s_start, min(t_start, d_start) - 20):max(t_end, d_end) + 5]
         out.append(Claim(line=block.at(d_start), text=_snippet(snippet), kind=kind, when=iso,
@@ -1657,6 +1670,8 @@ def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
             return None
         if _COUNTS_OTHER_THINGS.search(pre_match[0]):
             return None  # "Ollama runs: ten", "Models tested: 6": not a number of files
+        if _COUNT_IN_LABEL.search(pre_match[0]):
+            return None  # "holds 18 CSV files: thirteen …": a breakdown of a count just made
         conn = pre_match[1].lower()
         has_file_word = pre_subject.file_word
         strong = bool(pre_subject.kinds or pre_subject.pattern or (
@@ -1696,8 +1711,15 @@ def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
     before = text[sent_start:number.start]
     if counted == "files" and not subject.per_item and _may_end_in(
             before, _OUT_OF_LAST) and _OUT_OF_BEFORE.search(before, _last_words(before, 4)):
-        subject = _Subject(total=True)
+        if not (subject.kinds or subject.folder or subject.pattern or subject.tokens):
+            subject = _Subject(total=True)  # "of the 101 files": of all of them
+        # else "Two of the forty-seven JSON files": the whole is all the JSON files.
+        subject.unknown.clear()
         tail_text = ""
+    elif _PART_BEFORE.search(pre):
+        # "the remaining 83 files", "the other 12": a part whose rest the text counted.
+        part = _PART_BEFORE.search(pre)
+        subject.unknown.append((part.group(1) or part.group(2)).lower())  # type: ignore[union-attr]
     if tail_text and counted == "files":
         end = _read_tail(tail_text, hints, subject, definite, end, sent_end)
     opened = text[min(claim_start, number.start):end]
@@ -1712,6 +1734,12 @@ def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
 _SELECTION_AFTER = re.compile(
     r"\s+(?:of\s+(?:interest|note|importance|relevance|concern)|worth\s+\w+ing|"
     r"that\s+(?:matter|stand\s+out|deserve\s+attention))\b", re.IGNORECASE)
+
+
+_COUNT_IN_LABEL = re.compile(r"(?<![\w.])\d[\d,]*\s+(?:[\w-]+\s+){0,2}(?:files?|folders?)\b",
+                             re.IGNORECASE)
+_PART_BEFORE = re.compile(r"\b(?:the\s+)?(remaining|restantes?|остальн\w*|übrigen|restlichen)\s+$|"
+                          r"\b(?:the|les)\s+(other|autres)\s+$", re.IGNORECASE)
 
 
 # A label whose last noun is something other than files counts those things.

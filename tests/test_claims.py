@@ -651,6 +651,19 @@ def test_harness_sections_are_run_facts_not_corpus_claims() -> None:
     case("La taille totale atteint environ 41 ko, soit en moyenne 408 octets par fichier.",
          Want("size.total", 41, unit="kB"), Want("size.average", 408, unit="B"),
          id="french-sizes-in-ko-and-octets"),
+    case("3.1 Throughput reached 255.94 tokens per second.", Want("metric", 255.94),
+         id="a-numbered-paragraphs-number-is-no-value"),
+    case("2.2 The `reports` tree holds the remaining 83 files.",
+         Want("count.family", 83, filters=(("unresolved", "remaining"),)),
+         id="the-remaining-files-are-a-part"),
+    case("Two of the forty-seven JSON files cannot be parsed.",
+         Want("count.type", 47, subject="json"), id="of-the-n-json-files-keeps-the-kind"),
+    case("Files by type: csv 29, json 47, md 23, other 1",
+         Want("count.type", 29, subject="csv"), Want("count.type", 47, subject="json"),
+         Want("count.type", 23, subject="md"), Want("count.type", 1, subject="other"),
+         id="other-as-a-kind-is-no-part"),
+    case("The csv_data directory holds 18 CSV files: thirteen per-model exports.",
+         Want("count.folder", 18, subject="csv_data"), id="a-breakdown-after-a-count"),
 ])
 def test_audit3_phrasings(text: str, wanted: list[Want], hints: Hints) -> None:
     check(text, wanted, hints)
