@@ -983,6 +983,11 @@ def _may_trigger(block: _Block, kind: str) -> bool:
 
 
 _IDENTIFIER = re.compile(r"\w+")
+# A table row's sentence ("<label> — <column>: <cell>") whose label is not the whole corpus or a
+# kind of file.
+_ROW_OF_ONE_THING = re.compile(
+    r"(?!\s*(?:all|total|overall|corpus|any|every|json|csv|md|markdown|txt|text)\b)[^—:;]{1,80}"
+    r" — ", re.IGNORECASE)
 
 
 def _kind_between(block: _Block, start: int, end: int) -> tuple[tuple[str, str], ...]:
@@ -1040,6 +1045,12 @@ def _time_claims(block: _Block, out: list[Claim]) -> None:
                             text, max(0, match.start() - 8), match.start()))):
                 # "Latest run folder: … (started …)" dates a folder's run, not a file; "the
                 # oldest CSV was last modified on …" is the oldest's date, not the newest's.
+                triggers.append((match.start(), match.end(), "none"))
+                continue
+            if kind != "time.report_date" and _ROW_OF_ONE_THING.match(
+                    text, _sentence_bounds(text, match.start())[0], match.start()):
+                # "18 — LatestChange: 2025-10-27", a table row of one folder (or model, or
+                # run): the date of what the row is about, not of the corpus's newest file.
                 triggers.append((match.start(), match.end(), "none"))
                 continue
             if not any(s <= match.start() < e for s, e, _ in triggers):
@@ -1124,6 +1135,11 @@ _SIZE_OTHER = re.compile(r"\b(?:binary|model|memory|vram|ram|gguf|weights?|large
                          r"biggest|heap|cache|disk|download)\b", re.IGNORECASE)
 
 
+_SIZE_OF_OTHER_AFTER = re.compile(r"\s*(?:of\s+)?(?:binary|binaries|model|memory|vram|ram|gguf|"
+                                  r"weights?|heap|cache|download|executable|image)\b",
+                                  re.IGNORECASE)
+
+
 def _size_claim(block: _Block, number: _Number, hints: Hints = NO_HINTS) -> Claim | None:
     if number.unit not in _SIZE_UNITS:
         return None
@@ -1133,6 +1149,8 @@ def _size_claim(block: _Block, number: _Number, hints: Hints = NO_HINTS) -> Clai
     after = block.masked[number.end:min(end, number.end + 40)]
     if _SIZE_OTHER.search(before[-40:]) and not _EXTREME_FILE_BEFORE.search(before[-40:]):
         return None
+    if _SIZE_OF_OTHER_AFTER.match(after):
+        return None  # "41.0 MB binary", "a 92.8 MB binary", "24 GB VRAM": not the files' size
     clause = _clause_start(text, number.start, start)
     # A bare "B" may be a letter ("agent B"); "bytes" written out is a unit.
     spelled = not text[number.start:number.end].rstrip().endswith("B")
@@ -2232,17 +2250,22 @@ _MISSING_AFTER = re.compile(
     r"^\W{0,3}\s*(?:(?:file|folder|directory)\s+)?(?:(?:is|are|was|were)\s+(?:missing|absent|"
     r"not\s+present|not\s+found|nowhere)|(?:does|do)(?:\s+not|n't)\s+exist|not\s+found|"
     r"(?:is|are)\s+not\s+in\s+the\s+corpus|no\s+longer\s+exists?|could\s+not\s+be\s+found|"
-    r"отсутству\w*|fehlt)",
+    r"отсутству\w*|fehlt|n'existe\s+pas|no\s+existe|não\s+existe|existiert\s+nicht|"
+    r"не\s+существует)",
     re.IGNORECASE)
 _MISSING_BEFORE = re.compile(
     r"(?:\b(?:missing|absent|no\s+(?:such\s+)?(?:file|folder|directory)(?:\s+(?:named|called))?|"
-    r"there\s+is\s+no|without\s+(?:a|any)|lacks?\s+(?:a|any)?)|отсутству\w*)\W{0,3}\s*"
-    r"(?:file|folder|directory)?\s*:?\s*$",
+    r"there\s+is\s+no|without\s+(?:a|any)|lacks?\s+(?:a|any)?)|отсутству\w*|"
+    r"\b(?:no|tampoco|não|nem)\s+(?:existe|hay|há)(?:\s+(?:la|el|a|o|un|una|um|uma))?|"
+    r"\bil\s+n'y\s+a\s+pas\s+de|\bes\s+gibt\s+kein\w*|\bkein\w*|\bнет)\W{0,3}\s*"
+    r"(?:file|folder|directory|carpeta|archivo|fichero|pasta|arquivo|dossier|fichier|"
+    r"ordner|datei|папки|файла)?\s*:?\s*$",
     re.IGNORECASE)
 
 
 # Every phrase _MISSING_BEFORE finds holds one of these, in any case.
-_MISSING_WORDS = ("missing", "absent", "no", "without", "lack")
+_MISSING_WORDS = ("missing", "absent", "no", "without", "lack", "existe", "hay", "n'y a pas",
+                  "kein")
 
 
 def _may_say_missing(text: str) -> bool:
@@ -2483,7 +2506,11 @@ def extract_claims(
                                          kind="harness.metrics", section=key))
                 continue
             kept = [(n, t) for n, t in lines if not _PHASE_LINE.match(t)]
+            first = len(out)
             _extract_lines(kept, hints, key, out)
+            if key == "workflow summary":
+                # "2 LLM calls, 14.2 s wall time": timings of the run, not metrics of the corpus.
+                out[first:] = [c for c in out[first:] if c.kind != "metric"]
     _extract_lines(model, hints, "model", out)
     _language_claims(model, out)
     out.sort(key=lambda c: (c.line, c.kind == "language"))

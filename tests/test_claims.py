@@ -664,6 +664,24 @@ def test_harness_sections_are_run_facts_not_corpus_claims() -> None:
          id="other-as-a-kind-is-no-part"),
     case("The csv_data directory holds 18 CSV files: thirteen per-model exports.",
          Want("count.folder", 18, subject="csv_data"), id="a-breakdown-after-a-count"),
+    case("cuda compilation benchmark: 275.35 s total, 41.0 MB binary.",
+         Want("metric", 275.35), Want("metric", 41.0), id="a-binary-size-is-no-corpus-size"),
+    case("Tampoco existe la carpeta `reports/mistral`.",
+         Want("path.missing", subject="reports/mistral"), id="spanish-says-a-folder-is-missing"),
+    case("Il n'y a pas de dossier `reports/mistral`.",
+         Want("path.missing", subject="reports/mistral"), id="french-says-a-folder-is-missing"),
 ])
 def test_audit3_phrasings(text: str, wanted: list[Want], hints: Hints) -> None:
     check(text, wanted, hints)
+
+
+def test_a_folder_rows_date_makes_no_claim(hints: Hints) -> None:
+    table = "| Files | Folder | LatestChange |\n|---|---|---|\n| 18 | csv_data | 2025-10-27 |"
+    assert [c.kind for c in claims_of(table, hints) if c.kind.startswith("time")] == []
+
+
+def test_a_workflow_summarys_timings_are_not_corpus_metrics(hints: Hints) -> None:
+    report = ("# Report\n\nThe corpus has 101 files.\n\n## Workflow Summary\n\n"
+              "- 1 agent, 2 LLM calls, 14.2 s wall time\n")
+    claims = extract_claims(report, hints=hints)
+    assert [c.kind for c in claims if c.section == "workflow summary"] == []
