@@ -102,7 +102,8 @@ NO_HINTS = Hints()
 _FILEW = (r"(?:files?|documents?|artifacts?|artefacts?|файл(?:ов|а|ы)?|dateien|datei|"
           r"fichiers?|archivos?|arquivos?|ficheros?|bestanden|bestand)")
 _FOLDERW = (r"(?:folders?|directories|directory|dirs?|subfolders?|subdirectories|"
-            r"sub-folders?|sub-directories|папк[аиеу]|папок|каталог(?:ов|а|и)?|ordner|dossiers?)")
+            r"sub-folders?|sub-directories|папк[аиеу]|папок|каталог(?:ов|а|и)?|ordner|dossiers?|"
+            r"carpetas?|pastas?|directorios?|répertoires?)")
 _KINDW = (r"(?:\.?json|\.?csv|markdown|\.?md|\.?txt|plain[- ]text|text|others?|unknown|"
           r"binary|misc(?:ellaneous)?)")
 _KIND_OF = {
@@ -1369,7 +1370,8 @@ _CONNECTOR = (
     r"(?P<conn>:|=|\(|—|–|-(?=\s)|\b(?:contains?|contained|containing|holds?|has|"
     r"have|had|includes?|included|comprises?|consists? of|with|accounts? for|"
     r"makes? up|represents?|constitutes?|numbers?|totals?|counts?|are|is|"
-    r"was|were|содерж\w*|включа\w*|enthält|umfasst))"
+    r"was|were|содерж\w*|включа\w*|enthält|umfasst|contient|contiennent|regroupe|comprend|"
+    r"compte|contiene|contienen|tiene|tienen|reúne|suma|incluye|contém|tem|têm|inclui))"
     rf"\s*(?:(?:a\s+)?total\s+of\s+|{_QUAL_RE}\s+|all\s+)?$"
 )
 # "JSON: ", "The corpus contains about ", "Files (all): ": a subject, then a connector that
@@ -1439,6 +1441,7 @@ extension name named called separate individual distinct different unique existi
 available listed following above below such remaining its total number count file-type
 filetype respective respectively only just exactly top-level top level sub root also
 про в из это является являются sind sont die der das insgesamt davon
+le la les l' el los las en de del des du un une una um uma o os as dentro dans
 """)
 _TOTAL_WORDS = _word_set("""
 total overall all altogether corpus dataset data-set collection repository repo analysed

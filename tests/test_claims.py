@@ -670,6 +670,12 @@ def test_harness_sections_are_run_facts_not_corpus_claims() -> None:
          Want("path.missing", subject="reports/mistral"), id="spanish-says-a-folder-is-missing"),
     case("Il n'y a pas de dossier `reports/mistral`.",
          Want("path.missing", subject="reports/mistral"), id="french-says-a-folder-is-missing"),
+    case("Le dossier `csv_data` regroupe 18 fichiers CSV.",
+         Want("count.folder", 18, subject="csv_data"), id="french-folder-verb"),
+    case("En total `reports/ollama` suma 26 archivos.",
+         Want("count.folder", 26, subject="reports/ollama"), id="spanish-folder-verb"),
+    case("A pasta `csv_data` tem 18 arquivos.",
+         Want("count.folder", 18, subject="csv_data"), id="portuguese-folder-verb"),
 ])
 def test_audit3_phrasings(text: str, wanted: list[Want], hints: Hints) -> None:
     check(text, wanted, hints)
