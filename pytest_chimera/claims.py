@@ -984,8 +984,8 @@ def _may_trigger(block: _Block, kind: str) -> bool:
 
 
 _IDENTIFIER = re.compile(r"\w+")
-# A table row's sentence ("<label> — <column>: <cell>") whose label is not the whole corpus or a
-# kind of file.
+# The start of a table row's sentence up to its column ("<label> — <column>: <cell>"), when the
+# label is not the whole corpus or a kind of file.
 _ROW_OF_ONE_THING = re.compile(
     r"(?!\s*(?:all|total|overall|corpus|any|every|json|csv|md|markdown|txt|text)\b)[^—:;]{1,80}"
     r" — ", re.IGNORECASE)
@@ -1048,7 +1048,7 @@ def _time_claims(block: _Block, out: list[Claim]) -> None:
                 # oldest CSV was last modified on …" is the oldest's date, not the newest's.
                 triggers.append((match.start(), match.end(), "none"))
                 continue
-            if kind != "time.report_date" and _ROW_OF_ONE_THING.match(
+            if kind != "time.report_date" and _ROW_OF_ONE_THING.fullmatch(
                     text, _sentence_bounds(text, match.start())[0], match.start()):
                 # "18 — LatestChange: 2025-10-27", a table row of one folder (or model, or
                 # run): the date of what the row is about, not of the corpus's newest file.
@@ -1086,8 +1086,8 @@ def _time_claims(block: _Block, out: list[Claim]) -> None:
                 # "latest_csv_modified: …": the kind is a part of the key the trigger starts.
                 key = _IDENTIFIER.match(text, t_start)
                 parts = key.group(0).split("_") if key else []
-                kinds = [file_kind(part) for part in parts if file_kind(part)]
-                filters = (("kind", kinds[-1] or ""),) if kinds else ()
+                kinds = [kind for kind in map(file_kind, parts) if kind]
+                filters = (("kind", kinds[-1]),) if kinds else ()
         snippet = text[s_start:s_end] if s_end - s_start <= 160 else text[
             max(s_start, min(t_start, d_start) - 20):max(t_end, d_end) + 5]
         out.append(Claim(line=block.at(d_start), text=_snippet(snippet), kind=kind, when=iso,
@@ -1737,10 +1737,9 @@ def _count_claim(block: _Block, number: _Number, hints: Hints) -> Claim | None:
         # else "Two of the forty-seven JSON files": the whole is all the JSON files.
         subject.unknown.clear()
         tail_text = ""
-    elif _PART_BEFORE.search(pre):
+    elif (part := _PART_BEFORE.search(pre)) is not None:
         # "the remaining 83 files", "the other 12": a part whose rest the text counted.
-        part = _PART_BEFORE.search(pre)
-        subject.unknown.append((part.group(1) or part.group(2)).lower())  # type: ignore[union-attr]
+        subject.unknown.append((part.group(1) or part.group(2)).lower())
     if tail_text and counted == "files":
         end = _read_tail(tail_text, hints, subject, definite, end, sent_end)
     opened = text[min(claim_start, number.start):end]

@@ -670,6 +670,8 @@ def test_harness_sections_are_run_facts_not_corpus_claims() -> None:
          Want("path.missing", subject="reports/mistral"), id="spanish-says-a-folder-is-missing"),
     case("Il n'y a pas de dossier `reports/mistral`.",
          Want("path.missing", subject="reports/mistral"), id="french-says-a-folder-is-missing"),
+    case("Summary — the latest file was modified on 2025-10-29.", Want("time.latest"),
+         id="an-em-dash-in-prose-is-no-table-row"),
     case("Le dossier `csv_data` regroupe 18 fichiers CSV.",
          Want("count.folder", 18, subject="csv_data"), id="french-folder-verb"),
     case("En total `reports/ollama` suma 26 archivos.",
