@@ -134,12 +134,13 @@ def _latin_language(text: str) -> str:
         times = tokens.count(token)
         for lang in _WORD_LANGUAGES[token]:
             hits[lang] += times
-    # The most hits; on a tie English, else the language listed first.
     best, most = "en", hits["en"]
     for lang, count in hits.items():
         if count > most:
             best, most = lang, count
-    if most < 3:
+    if most < 3 or sum(count == most for count in hits.values()) > 1:
+        # Too few function words, or as many of two languages' ("de", "en" are Spanish and
+        # French both, in a line of hardware names): the text does not say which it is.
         return "und"
     return best
 

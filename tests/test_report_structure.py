@@ -187,6 +187,9 @@ def test_shape_counts_only_the_models_part() -> None:
         ("Le modèle est plus rapide dans les tests que pour la version.", "fr"),
         ("12 34 ok", "und"),
         ("ttft_s tokens_s load_s prompt_eval_s num_ctx", "und"),
+        # Only words French and Spanish share ("de", "en") among hardware names: either.
+        ("Machine de test : Ryzen 9 7950X, RTX 4090 (24 Go de VRAM), modèles quantifiés en "
+         "Q4_K_M.", "und"),
         ("", "und"),
     ],
 )
