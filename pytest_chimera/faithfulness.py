@@ -121,8 +121,11 @@ class FaithfulnessResult:
 
     @cached_property
     def report_counts(self) -> dict[str, int]:
-        """Verdicts on the report's own claims: its text and its date, not harness sections."""
-        return _tally([v for v in self.verdicts if _own(v.claim)])
+        """Verdicts on the report's own claims: its text, and its date unless the harness wrote
+        it (a run record checks the header's lines), not the harness sections."""
+        header_is_harness = self.harness_lines == HARNESS_CHECKED
+        return _tally([v for v in self.verdicts if _own(v.claim) and not (
+            header_is_harness and v.claim.section == "header")])
 
     @property
     def faithfulness(self) -> float:

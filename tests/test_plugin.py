@@ -413,6 +413,8 @@ def test_only_the_models_text_is_judged_in_the_run_and_the_written_pair_checks_t
     assert len(harness) > 5 and {c["verdict"] for c in harness} == {"supported"}
     assert [c["text"] for c in document["claims"] if c["verdict"] == "contradicted"] == [
         c["text"] for c in judged["claims"] if c["verdict"] == "contradicted"]
+    # The header's date is the harness's line there too: the same faithfulness either way.
+    assert document["faithfulness"] == judged["faithfulness"] == 0.5
 
 
 def test_temps_a_killed_run_left_are_removed_at_the_next_start(
