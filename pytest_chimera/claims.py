@@ -1132,12 +1132,13 @@ _SIZE_AVERAGE = re.compile(
 _SIZE_WORD = re.compile(r"\b(?:size|sizes|large|big|weigh\w*|bytes|размер\w*|объ[её]м|"
                         r"größe|taille|tamaño|tamanho|octets)\b|take up|takes up|occup",
                         re.IGNORECASE)
-_SIZE_OTHER = re.compile(r"\b(?:binary|model|memory|vram|ram|gguf|weights?|largest|smallest|"
-                         r"biggest|heap|cache|disk|download)\b", re.IGNORECASE)
+# Things with a size that are not the corpus's files.
+_SIZED_THINGS = r"binary|model|memory|vram|ram|gguf|weights?|heap|cache|download"
+_SIZE_OTHER = re.compile(rf"\b(?:{_SIZED_THINGS}|largest|smallest|biggest|disk)\b",
+                         re.IGNORECASE)
 
 
-_SIZE_OF_OTHER_AFTER = re.compile(r"\s*(?:of\s+)?(?:binary|binaries|model|memory|vram|ram|gguf|"
-                                  r"weights?|heap|cache|download|executable|image)\b",
+_SIZE_OF_OTHER_AFTER = re.compile(rf"\s*(?:of\s+)?(?:{_SIZED_THINGS}|binaries|executable|image)\b",
                                   re.IGNORECASE)
 
 

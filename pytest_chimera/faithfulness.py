@@ -110,7 +110,6 @@ class FaithfulnessResult:
     verdicts: tuple[Verdict, ...]
     report_name: str = "report.md"
     expected_language: str = "en"
-    run_record_used: bool = False
     harness_lines: str = HARNESS_AS_TEXT  # one of HARNESS_LINES
 
     # The verdicts never change: each figure is counted once, however often it is read.
@@ -123,9 +122,13 @@ class FaithfulnessResult:
     def report_counts(self) -> dict[str, int]:
         """Verdicts on the report's own claims: its text, and its date unless the harness wrote
         it (a run record checks the header's lines), not the harness sections."""
-        header_is_harness = self.harness_lines == HARNESS_CHECKED
         return _tally([v for v in self.verdicts if _own(v.claim) and not (
-            header_is_harness and v.claim.section == "header")])
+            self.run_record_used and v.claim.section == "header")])
+
+    @property
+    def run_record_used(self) -> bool:
+        """Whether the header and harness lines were checked against a run record."""
+        return self.harness_lines == HARNESS_CHECKED
 
     @property
     def faithfulness(self) -> float:
@@ -570,7 +573,6 @@ def verify(
     verdicts = tuple(_verify_claims(claims, context))
     return FaithfulnessResult(verdicts=verdicts, report_name=report_name,
                               expected_language=expected_language,
-                              run_record_used=expected is not None,
                               harness_lines=HARNESS_WRITTEN_HERE if rendered_here
                               else HARNESS_CHECKED if expected is not None else HARNESS_AS_TEXT)
 
